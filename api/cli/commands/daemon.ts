@@ -1,0 +1,80 @@
+// jetpack daemon: runs the daemon in this process until SIGINT or SIGTERM, then stops it cleanly.
+//
+// The daemon's modules (BullMQ, Redis, ZFS, workers) load only here, on demand, so every other command
+// starts without them.
+import type { DaemonOptions, RunningDaemon } from "../../daemon/main.js";
+import { lastValue, expectPositionals, type ParsedArgs } from "../args.js";
+import type { CliContext, Command } from "../context.js";
+
+export interface SignalSource {
+  once(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface DaemonRunDeps {
+  start: (opts: DaemonOptions) => Promise<RunningDaemon>;
+  signals: SignalSource;
+  /** Leaves at once when a second signal comes while stopping (a stop that hangs must not trap the user). */
+  forceExit: (code: number) => void;
+}
+
+const defaultDeps: DaemonRunDeps = {
+  start: async (opts) => (await import("../../daemon/main.js")).startDaemon(opts),
+  signals: process,
+  forceExit: (code) => process.exit(code),
+};
+
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+
+/** The first of SIGINT/SIGTERM; from then on `onAgain` hears each further one. `cancel` stops listening. */
+function firstSignal(signals: SignalSource, onAgain: (s: NodeJS.Signals) => void): { signalled: Promise<NodeJS.Signals>; cancel: () => void } {
+  let first: (s: NodeJS.Signals) => void = () => undefined;
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    first = (s) => {
+      for (const name of STOP_SIGNALS) signals.off(name, first);
+      for (const name of STOP_SIGNALS) signals.once(name, onAgain);
+      resolve(s);
+    };
+  });
+  for (const name of STOP_SIGNALS) signals.once(name, first);
+  const cancel = () => {
+    for (const name of STOP_SIGNALS) signals.off(name, first);
+  };
+  return { signalled, cancel };
+}
+
+export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonRunDeps = defaultDeps): Promise<void> {
+  expectPositionals(args, [], daemonCommand.usage);
+  const zfs = lastValue(args, "zfs");
+  const redis = lastValue(args, "redis");
+  const say = (line: string) => void ctx.stderr.write(`jetpack daemon: ${line}\n`);
+  // Listen before starting, so a signal during a slow start still ends in a clean stop.
+  const { signalled, cancel } = firstSignal(deps.signals, (s) => {
+    say(`${s} again: leaving without finishing the stop`);
+    deps.forceExit(130);
+  });
+  let running: RunningDaemon;
+  try {
+    running = await deps.start({ root: ctx.root, say, ...(zfs !== undefined ? { zfs } : {}), ...(redis !== undefined ? { redis } : {}) });
+  } catch (err) {
+    cancel();
+    throw err;
+  }
+  const signal = await signalled;
+  say(`${signal}: stopping`);
+  await running.stop();
+  say("stopped");
+}
+
+export const daemonCommand: Command = {
+  words: ["daemon"],
+  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL]",
+  summary: "run the daemon: the API on <root>/jetpack.sock, the workers and the event log",
+  details: [
+    "Runs in the foreground until SIGINT or SIGTERM, then stops cleanly (a second signal leaves at once).",
+    "  --zfs DATASET  the ZFS dataset for images and pods (needed the first time; remembered in <root>)",
+    "  --redis URL    an external Redis (redis://... or a socket path); without it the daemon runs its own",
+  ].join("\n"),
+  flags: { value: ["zfs", "redis"] },
+  run: (args, ctx) => runDaemon(args, ctx),
+};

@@ -1,0 +1,131 @@
+// The daemon's composition root: the one module that wires workers (host effects) into the API process.
+// No route imports workers; they get what they need through ApiDeps.
+//
+// Start order matters for crash safety: take the root's lock; open the log (cutting a torn tail); replay
+// it into the engine and projections; bring up Redis and the queues; reconcile the host with the log
+// (recover); enqueue what is still waiting; only then start workers and take requests.
+import { randomUUID, createHash } from "node:crypto";
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { Engine } from "../../machines/engine.js";
+import { EventLog, readLog } from "../../machines/log/index.js";
+import { emptyImages, foldImages } from "../../machines/projections/images.js";
+import { emptyOperations, foldOperations } from "../../machines/projections/operations.js";
+import { ProgressBoard } from "../../machines/progress.js";
+import { startEmbeddedRedis, type EmbeddedRedis } from "../../workers/host/redis.js";
+import { createZfsStorage } from "../../workers/host/zfs/index.js";
+import { imageJobProcessor } from "../../workers/images/jobs.js";
+import { imageDir } from "../../workers/images/layout.js";
+import { openQueues } from "../../workers/queues.js";
+import { pendingJobs, recover } from "../../workers/recover.js";
+import { build } from "../app.js";
+import { VERSION } from "../version.js";
+import { loadRootConfig } from "./config.js";
+import { takeDaemonLock } from "./lock.js";
+
+export interface DaemonOptions {
+  root: string;
+  zfs?: string;
+  /** An external Redis (redis://... or a unix socket path); without it the daemon runs its own. */
+  redis?: string;
+  /** Where the API listens; default `<root>/jetpack.sock`. */
+  socket?: string;
+  say?: (line: string) => void;
+  workerConcurrency?: number;
+}
+
+export interface RunningDaemon {
+  socket: string;
+  stop(): Promise<void>;
+}
+
+/** Effects. Starts the daemon; resolves once it takes requests. */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  const say = opts.say ?? ((line: string) => process.stderr.write(`jetpack daemon: ${line}\n`));
+  const root = opts.root;
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  const lock = await takeDaemonLock(`${root}/daemon.pid`);
+  const cleanups: Array<() => Promise<unknown>> = [() => lock.release()];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((err) => say(`while stopping: ${(err as Error).message}`));
+  };
+  try {
+    const config = await loadRootConfig(root, opts.zfs);
+    const layout = { root, zfsRoot: config.zfsRoot };
+
+    const log = await EventLog.open(`${root}/log/events.jsonl`, {
+      onTornTail: (t) => say(`cut a torn last record (${t.bytes} bytes: ${t.reason})`),
+    });
+    cleanups.push(() => log.close());
+    const images = emptyImages();
+    const operations = emptyOperations();
+    const progress = new ProgressBoard();
+    let queues: ReturnType<typeof openQueues> | undefined;
+    const engine = new Engine({
+      log,
+      enqueue: async (jobs) => {
+        if (!queues) throw new Error("queues are not open yet");
+        await queues.enqueue(jobs);
+      },
+      onRecord: (rec) => {
+        foldImages(images, rec);
+        foldOperations(operations, rec);
+      },
+      onEnqueueError: (err) => say(`could not enqueue jobs (will retry): ${(err as Error).message}`),
+    });
+    for await (const rec of readLog(log.path)) engine.load(rec);
+
+    let embedded: EmbeddedRedis | undefined;
+    if (!opts.redis) {
+      embedded = await startEmbeddedRedis(`${root}/redis`);
+      cleanups.push(() => embedded!.stop());
+    }
+    const redisTarget = opts.redis ?? embedded!.socket;
+    const connection = redisTarget.startsWith("redis://") || redisTarget.startsWith("rediss://")
+      ? new Redis(redisTarget, { maxRetriesPerRequest: null })
+      : new Redis({ path: redisTarget, maxRetriesPerRequest: null });
+    cleanups.push(async () => connection.disconnect());
+    const prefix = `jetpack-${createHash("sha256").update(root).digest("hex").slice(0, 12)}`;
+    queues = openQueues(connection, prefix);
+    cleanups.push(() => queues!.close());
+
+    const storage = createZfsStorage();
+    const report = await recover({ engine, storage, layout, images: () => images, say });
+    for (const [what, list] of Object.entries(report)) if (list.length > 0) say(`recovery: ${what}: ${list.join(", ")}`);
+    await queues.enqueue(pendingJobs(engine));
+    const retry = setInterval(() => void engine.retryPending(), 2000);
+    cleanups.push(async () => clearInterval(retry));
+
+    const worker = new Worker("images", imageJobProcessor({ engine, progress, storage, layout, images: () => images.values() }), {
+      connection,
+      prefix,
+      concurrency: opts.workerConcurrency ?? 2,
+      lockDuration: 60_000,
+    });
+    worker.on("error", (err) => say(`worker: ${err.message}`));
+    cleanups.push(() => worker.close(true));
+
+    const app = build({
+      engine,
+      images: () => images,
+      operations: () => operations,
+      progress,
+      logPath: log.path,
+      aciPath: (id) => `${imageDir(layout, id)}/aci`,
+      uploadDir: `${root}/uploads`,
+      newId: randomUUID,
+      version: VERSION,
+    });
+    const socket = opts.socket ?? `${root}/jetpack.sock`;
+    await rm(socket, { force: true });
+    await app.listen({ path: socket });
+    await chmod(socket, 0o600);
+    cleanups.push(() => app.close());
+    say(`listening on ${socket} (log ${log.path}, ${log.lastSeq} records; zfs ${layout.zfsRoot}; redis ${embedded ? "embedded" : redisTarget})`);
+    return { socket, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

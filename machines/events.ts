@@ -1,0 +1,109 @@
+// The catalogue of events: their names, their payloads, and what each means for the operation it belongs
+// to. Pure: schemas and tables only.
+//
+// Every change to an image or a pod is one of these, appended to the log by the engine. Requests come from
+// users (through the API), outcomes from workers, reconciliations from recovery (actor "system").
+import { z } from "zod";
+
+const ErrorDataSchema = z.object({
+  code: z.string(),
+  kind: z.enum(["invalid", "not_found", "already_exists", "conflict", "permission_denied", "unavailable", "internal"]),
+  message: z.string(),
+  hint: z.string().optional(),
+  details: z.unknown().optional(),
+});
+
+const LabelSchema = z.object({ name: z.string(), value: z.string() });
+
+/** Where an import reads its ACI from: a path on the daemon's host (the CLI runs there, or uploaded it). */
+export const ImportSourceSchema = z.object({
+  path: z.string().min(1),
+  /** The daemon owns the file (an upload): it removes it when the import ends. */
+  owned: z.boolean().default(false),
+});
+export type ImportSource = z.infer<typeof ImportSourceSchema>;
+
+export const ImageImportedSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  labels: z.array(LabelSchema),
+  /** The image manifest as stored (parsed JSON), so readers need no trip to the host. */
+  manifest: z.unknown(),
+  dependencies: z.array(z.string()),
+  compression: z.enum(["none", "gzip", "bzip2", "xz"]),
+  /** Size of the ACI as stored (compressed) and of the uncompressed tar. */
+  aciBytes: z.number().int().nonnegative(),
+  tarBytes: z.number().int().nonnegative(),
+});
+export type ImageImported = z.infer<typeof ImageImportedSchema>;
+
+/** Payload schema of each event type. An event whose type is not here is refused by the engine. */
+export const EVENT_DATA = {
+  "image.import.requested": z.object({ source: ImportSourceSchema, insecure: z.boolean().default(false) }),
+  "image.import.started": z.object({ jobSeq: z.number().int() }),
+  "image.imported": ImageImportedSchema,
+  "image.import.duplicate": z.object({ id: z.string() }),
+  "image.import.failed": z.object({ error: ErrorDataSchema }),
+  /** Recovery found the import's worker gone (daemon crash): the host was cleaned, the import goes again. */
+  "image.import.restarted": z.object({ reason: z.string() }),
+  "image.destroy.requested": z.object({}),
+  "image.destroy.started": z.object({ jobSeq: z.number().int() }),
+  "image.destroyed": z.object({}),
+  "image.destroy.failed": z.object({ error: ErrorDataSchema }),
+  /** Recovery found the image's dataset gone from the host although the log says it is ready. */
+  "image.found-missing": z.object({ reason: z.string() }),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA)[T]>;
+/** What a sender must give: defaults may be left out (the engine fills them in before the record is written). */
+export type EventInput<T extends EventType> = z.input<(typeof EVENT_DATA)[T]>;
+
+/** A domain event before the log gives it a place. */
+export interface DomainEvent<T extends EventType = EventType> {
+  stream: string;
+  type: T;
+  actor: string;
+  op?: string;
+  data: EventInput<T>;
+}
+
+/** Pure. True when `type` names a known event. */
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_DATA, type);
+}
+
+export type OperationState = "queued" | "running" | "succeeded" | "failed";
+
+/**
+ * What an event means for the operation it carries: the operation's state afterwards. Events missing
+ * here (none today) leave the operation as it was.
+ */
+export const OPERATION_STATE_AFTER: Record<EventType, OperationState> = {
+  "image.import.requested": "queued",
+  "image.import.started": "running",
+  "image.imported": "succeeded",
+  "image.import.duplicate": "succeeded",
+  "image.import.failed": "failed",
+  "image.import.restarted": "queued",
+  "image.destroy.requested": "queued",
+  "image.destroy.started": "running",
+  "image.destroyed": "succeeded",
+  "image.destroy.failed": "failed",
+  "image.found-missing": "failed",
+};
+
+/** The actor of events the daemon makes by itself: recovery, retries, reconciliation. */
+export const SYSTEM_ACTOR = "system";
+
+/** Pure. The stream of an image (keyed by its internal UUID: the image ID is known only after import). */
+export function imageStream(uuid: string): string {
+  return `image/${uuid}`;
+}
+
+/** Pure. Splits `kind/key` into its parts; undefined when the stream name is malformed. */
+export function parseStream(stream: string): { kind: string; key: string } | undefined {
+  const i = stream.indexOf("/");
+  if (i <= 0 || i === stream.length - 1) return undefined;
+  return { kind: stream.slice(0, i), key: stream.slice(i + 1) };
+}
