@@ -13,7 +13,8 @@ export interface BuildOptions {
 }
 
 export function build(deps: ApiDeps, opts: BuildOptions = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 1 << 20 });
+  // Image IDs (135 characters) travel as path segments; fastify's default limit is 100.
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 1 << 20, maxParamLength: 256 });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: "JP_ERR_API_NO_ROUTE", kind: "not_found", message: `no route ${req.method} ${req.url}` } });

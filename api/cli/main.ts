@@ -7,6 +7,10 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw err;
 });
+// Whoever read our messages is gone (a daemon whose parent died): lose the messages, not the clean stop.
+process.stderr.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+});
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

@@ -23,6 +23,13 @@ storageSuite("zfs", async () => {
 await ensureZfsDaemon();
 const flavor = await detectZfsFlavor();
 
+/**
+ * Shell: lazily detach, in a new mount namespace only, every FUSE mount it copied from the machine's.
+ * Each copy pins its filesystem: until the namespace ends, zfs-fuse answers "dataset is busy" to any
+ * destroy of those datasets, from any process (measured: other suites' destroys failed after 4.5 s).
+ */
+const DETACH_FUSE = `awk '$3 ~ /^fuse/ {print $2}' /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done`;
+
 describe("ZFS backend specifics", () => {
   let pool: TestPool;
   let s: Storage;
@@ -85,8 +92,11 @@ describe("ZFS backend specifics", () => {
       // The same zfs, in a mount namespace where the daemon's socket directory is an empty tmpfs.
       const dir = await mkdtemp(join(tmpdir(), "jetpack-nodaemon-"));
       try {
+        const inner = join(dir, "inner.sh");
+        await writeFile(inner, `#!/bin/sh\n${DETACH_FUSE}\nmount -t tmpfs none /var/run/zfs || exit 1\nexec zfs "$@"\n`);
         const wrapper = join(dir, "zfs-without-daemon");
-        await writeFile(wrapper, `#!/bin/sh\nexec unshare -m sh -c 'mount -t tmpfs none /var/run/zfs && exec zfs "$@"' zfs "$@"\n`);
+        await writeFile(wrapper, `#!/bin/sh\nexec unshare -m --propagation private ${inner} "$@"\n`);
+        await chmod(inner, 0o755);
         await chmod(wrapper, 0o755);
         const cut = createZfsStorage({ zfsCommand: wrapper });
         const err = await rejectsWith(cut.exists(`${pool.pool}/x`), "unavailable", "JP_ERR_ZFS_DAEMON_DOWN");
@@ -126,7 +136,7 @@ describe("ZFS backend specifics", () => {
           ].join("\n"),
         );
         const masks = ["/var/run/zfs", "/var/lock/zfs", "/var/lib/zfs"].map((d) => `mount -t tmpfs none ${d}`).join(" && ");
-        const r = spawnSync("unshare", ["-m", "sh", "-c", `${masks} && exec "$0" --import tsx "$1"`, process.execPath, script], {
+        const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", `${DETACH_FUSE} && ${masks} && exec "$0" --import tsx "$1"`, process.execPath, script], {
           encoding: "utf8",
           timeout: 60_000,
         });

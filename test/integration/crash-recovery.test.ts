@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
-import { killRedisOf, sleep, startTestDaemon, type TestDaemon } from "../support/daemon.js";
+import { killRedisOf, sleep, startTestDaemon, teardown, type TestDaemon } from "../support/daemon.js";
 import { createTestPool, type TestPool } from "../support/zfs-pool.js";
 
 let pool: TestPool;
@@ -31,11 +31,7 @@ before(async () => {
   daemon = await startTestDaemon({ zfsRoot: `${pool.pool}/jetpack` });
 });
 
-after(async () => {
-  await daemon?.destroy();
-  await pool?.destroy();
-  await rm(work, { recursive: true, force: true });
-});
+after(() => teardown(daemon, pool, work));
 
 function imageDatasets(): string[] {
   return execFileSync("zfs", ["list", "-H", "-t", "all", "-o", "name", "-r", `${pool.pool}/jetpack/images`], { encoding: "utf8" })

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { minimalManifest, writeAci } from "../support/aci-builder.js";
 import { repoPath } from "../support/repo.js";
-import { startTestDaemon, type TestDaemon } from "../support/daemon.js";
+import { startTestDaemon, teardown, type TestDaemon } from "../support/daemon.js";
 import { createTestPool, type TestPool } from "../support/zfs-pool.js";
 
 let pool: TestPool;
@@ -21,11 +21,7 @@ before(async () => {
   daemon = await startTestDaemon({ zfsRoot: `${pool.pool}/jetpack` });
 });
 
-after(async () => {
-  await daemon?.destroy();
-  await pool?.destroy();
-  await rm(work, { recursive: true, force: true });
-});
+after(() => teardown(daemon, pool, work));
 
 function datasets(): string[] {
   return execFileSync("zfs", ["list", "-H", "-t", "all", "-o", "name", "-r", `${pool.pool}/jetpack/images`], { encoding: "utf8" })

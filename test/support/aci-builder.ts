@@ -129,3 +129,67 @@ function filter(cmd: string, args: string[], input: Buffer): Promise<Buffer> {
     child.stdin.end(input);
   });
 }
+
+export interface RawHeaderFields {
+  name?: string;
+  /** POSIX ustar prefix field (ignored in GNU headers). */
+  prefix?: string;
+  /** The type flag character ("0" file, "5" directory, "x" pax, "L" GNU long name, ...). */
+  type?: string;
+  /** A number (written in octal) or the raw 12 bytes of the field. */
+  size?: number | Buffer;
+  mode?: number;
+  uid?: number;
+  mtime?: number;
+  linkname?: string;
+  gnu?: boolean;
+}
+
+/** One hand-made 512-byte tar header block (for archives tar-stream will not write), checksum set. */
+export function tarHeaderBlock(fields: RawHeaderFields): Buffer {
+  const b = Buffer.alloc(512);
+  b.write(fields.name ?? "rootfs/file", 0, "utf8");
+  b.write(`${(fields.mode ?? 0o644).toString(8).padStart(7, "0")}\0`, 100, "latin1");
+  b.write(`${(fields.uid ?? 0).toString(8).padStart(7, "0")}\0`, 108, "latin1");
+  b.write("0000000\0", 116, "latin1");
+  if (Buffer.isBuffer(fields.size)) fields.size.copy(b, 124);
+  else b.write(`${(fields.size ?? 0).toString(8).padStart(11, "0")}\0`, 124, "latin1");
+  b.write(`${(fields.mtime ?? 1_600_000_000).toString(8).padStart(11, "0")}\0`, 136, "latin1");
+  b.write(fields.type ?? "0", 156, "latin1");
+  if (fields.linkname) b.write(fields.linkname, 157, "utf8");
+  b.write(fields.gnu ? "ustar  \0" : "ustar\u000000", 257, "latin1");
+  if (fields.prefix) b.write(fields.prefix, 345, "utf8");
+  setChecksum(b);
+  return b;
+}
+
+/** Recomputes the checksum of a header block edited in place. */
+export function setChecksum(block: Buffer): void {
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+}
+
+/** One pax extended-header record, `<len> key=value\n`. */
+export function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len++;
+  return `${len}${body}`;
+}
+
+/** A body padded with zeros to whole 512-byte blocks. */
+export function tarBody(data: Buffer | string): Buffer {
+  const b = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  return Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+}
+
+/** The offset of the header block of the entry named `name` in an uncompressed tar (-1 if absent). */
+export function findHeader(tar: Buffer, name: string): number {
+  for (let off = 0; off + 512 <= tar.length; off += 512) {
+    const end = tar.indexOf(0, off);
+    if (tar.toString("utf8", off, Math.min(end < 0 ? off + 100 : end, off + 100)) === name && tar.toString("latin1", off + 257, off + 262) === "ustar") return off;
+  }
+  return -1;
+}

@@ -28,7 +28,7 @@ export interface TestDaemon {
   crash(): Promise<void>;
   /** Starts the daemon again on the same root (after stop or crash). */
   restart(extraArgs?: string[]): Promise<void>;
-  /** Stops everything it started, the orphaned redis-server included, and removes the root dir. */
+  /** Stops everything it started, the orphaned redis-server included (the root dir stays: see teardown). */
   destroy(): Promise<void>;
 }
 
@@ -111,10 +111,25 @@ export async function startTestDaemon(opts: { zfsRoot: string; root?: string; ar
     async destroy() {
       await exitOf("SIGTERM");
       killRedisOf(root);
-      rmSync(root, { recursive: true, force: true });
     },
   };
   return d;
+}
+
+/**
+ * Ends a test's daemon and pool in the only order that works: the daemon, then the pool (which unmounts
+ * every dataset under the root), then the root dir. Each step runs even if one before it failed.
+ */
+export async function teardown(daemon: TestDaemon | undefined, pool: { destroy(): Promise<void> } | undefined, ...dirs: string[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const step of [() => daemon?.destroy(), () => pool?.destroy(), ...[daemon?.root, ...dirs].map((d) => () => (d ? rmSync(d, { recursive: true, force: true }) : undefined))]) {
+    try {
+      await step();
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  if (errors.length > 0) throw errors[0];
 }
 
 /** Ends the embedded redis-server of `root` by the pid it wrote, if it still runs. */

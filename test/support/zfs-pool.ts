@@ -8,7 +8,10 @@
 //
 // zfs-fuse is a userspace daemon shared by everything on the machine (other engineers' pools included):
 // `ensureZfsDaemon` starts it when `zpool list` cannot reach it, and only a daemon started here is ever
-// stopped, and only when no pool at all is left on it.
+// stopped, and only when no pool at all is left on it (so when test files run in parallel, the one that
+// started it may leave it running for the others: it is a system service, and that is harmless).
+// Datasets in these pools should be made through Storage (createZfsStorage), whose changes take the
+// machine-wide zfs-fuse lock: two mounts at once from different processes wedge zfs-fuse for good.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, mkdir } from "node:fs/promises";
@@ -52,23 +55,23 @@ export function zfsDaemonStartedHere(): boolean {
 /** Makes sure zfs/zpool can reach a ZFS: starts zfs-fuse if `zpool list` cannot connect, and waits for it. */
 export async function ensureZfsDaemon(opts: { timeoutMs?: number } = {}): Promise<void> {
   if (daemonAnswers()) return;
+  const timeoutMs = opts.timeoutMs ?? 15_000;
   // --no-daemon keeps the pid ours to know; detached + unref lets it outlive this test process.
   const child = spawn(ZFS_FUSE, ["--no-daemon"], { detached: true, stdio: "ignore" });
   child.unref();
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
-  let early: number | null | undefined;
-  void exited.then((code) => (early = code));
+  let exitCode: number | null | undefined;
+  child.on("exit", (code) => (exitCode = code));
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await sleep(100);
-    if (early !== undefined) throw new Error(`${ZFS_FUSE} exited at once (code ${early}); is /dev/fuse there?`);
-    if (daemonAnswers()) {
-      startedPid = child.pid;
-      return;
-    }
+    if (!daemonAnswers()) continue;
+    // Ours exited at once: another test process won the race to start one (zfs-fuse takes
+    // /var/lock/zfs/zfs_lock). That daemon answers, and it is not ours to stop.
+    if (exitCode === undefined) startedPid = child.pid;
+    return;
   }
-  child.kill("SIGTERM");
-  throw new Error(`${ZFS_FUSE} did not answer within ${opts.timeoutMs ?? 15_000} ms`);
+  if (exitCode === undefined) child.kill("SIGTERM");
+  throw new Error(`${ZFS_FUSE} did not answer within ${timeoutMs} ms${exitCode !== undefined ? ` (it exited with code ${exitCode}; is /dev/fuse there?)` : ""}`);
 }
 
 /** Stops zfs-fuse if this process started it and no pool is left on it; otherwise does nothing. */

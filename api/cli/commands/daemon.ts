@@ -16,6 +16,8 @@ export interface DaemonRunDeps {
   signals: SignalSource;
   /** Leaves at once when a second signal comes while stopping (a stop that hangs must not trap the user). */
   forceExit: (code: number) => void;
+  /** How long a stopped daemon may take to leave on its own before it is made to; default LINGER_MS. */
+  lingerMs?: number;
 }
 
 const defaultDeps: DaemonRunDeps = {
@@ -23,6 +25,8 @@ const defaultDeps: DaemonRunDeps = {
   signals: process,
   forceExit: (code) => process.exit(code),
 };
+
+export const LINGER_MS = 2000;
 
 const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
 
@@ -64,6 +68,13 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
   say(`${signal}: stopping`);
   await running.stop();
   say("stopped");
+  // A job that never ends (a hung host command) can keep the event loop alive after everything was
+  // closed; a stopped daemon must still leave. Unref'd, the timer itself holds nothing open.
+  const linger = deps.lingerMs ?? LINGER_MS;
+  setTimeout(() => {
+    say(`still running ${linger} ms after the stop (some work did not end); leaving`);
+    deps.forceExit(0);
+  }, linger).unref();
 }
 
 export const daemonCommand: Command = {

@@ -49,10 +49,19 @@ export function sendStream(command: string, snapshot: string): Readable {
   return out;
 }
 
-/** Effects. Feeds `input` to `zfs receive name`; a failed or truncated input leaves no dataset behind. */
-export async function receiveStream(command: string, name: string, input: Readable): Promise<void> {
+/**
+ * Effects. Feeds `input` to `zfs receive name`; a failed or truncated input leaves no dataset behind.
+ * `line` is how to start it (zfs-fuse wraps it in its mount lock, held for the whole stream).
+ */
+export async function receiveStream(
+  command: string,
+  name: string,
+  input: Readable,
+  line: (args: readonly string[]) => Promise<{ cmd: string; args: string[] }> = async (args) => ({ cmd: command, args: [...args] }),
+): Promise<void> {
   const args = receiveArgs(name);
-  const child = startProcess(command, args, { stdio: ["pipe", "ignore", "pipe"] });
+  const started = await line(args);
+  const child = startProcess(started.cmd, started.args, { stdio: ["pipe", "ignore", "pipe"] });
   const stderr = collectStderr(child);
   const exit = exited(child, command);
   exit.catch(() => {}); // awaited below, after the input is through; never an unhandled rejection meanwhile

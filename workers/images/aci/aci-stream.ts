@@ -21,7 +21,7 @@ export interface AciStream {
 /** Effects. Opens `source` (the raw ACI bytes) for reading as tar entries. */
 export async function openAciStream(
   source: NodeJS.ReadableStream | Readable,
-  opts: { maxTotalBytes: number; onProgress?: ProgressFn | undefined; signal?: AbortSignal | undefined },
+  opts: { maxTotalBytes: number; hash: boolean; onProgress?: ProgressFn | undefined; signal?: AbortSignal | undefined },
 ): Promise<AciStream> {
   const input: OpenedInput = await openInput(source, opts);
   let dec: Decompression | undefined;
@@ -34,7 +34,7 @@ export async function openAciStream(
     throw err;
   }
   const d = dec;
-  const reader = new TarReader(d.output, { maxTotalBytes: opts.maxTotalBytes });
+  const reader = new TarReader(d.output, { maxTotalBytes: opts.maxTotalBytes, hash: opts.hash });
   return {
     compression,
     reader,

@@ -5,8 +5,7 @@
 // Memory stays bounded per entry whatever the names: a name longer than a short key is remembered
 // by a 128-bit digest, not by its text.
 import { createHash } from "node:crypto";
-import { duplicateEntry, layoutError, unsafePath } from "./aci-errors.js";
-import { ACI_ERR } from "./aci-errors.js";
+import { ACI_ERR, duplicateEntry, layoutError, quote, unsafePath } from "./aci-errors.js";
 import { fail } from "../../../machines/errors.js";
 import { parentOf } from "./path-rules.js";
 import type { TarEntryType } from "./tar-header.js";
@@ -53,7 +52,7 @@ export class ArchiveLedger {
   /** The `rootfs` entry itself: a directory, once. */
   admitRootfs(entry: string, type: TarEntryType): void {
     if (type === "symlink" || type === "link") throw unsafePath(entry, "rootfs is a link; it must be a directory");
-    if (type !== "directory") throw layoutError(`the rootfs entry ${JSON.stringify(entry)} is a ${type}; it must be a directory`);
+    if (type !== "directory") throw layoutError(`the rootfs entry ${quote(entry)} is a ${type}; it must be a directory`);
     if (this.rootfsDeclared) throw duplicateEntry(entry, "the archive declares rootfs twice");
     this.rootfsDeclared = true;
   }
@@ -75,9 +74,9 @@ export class ArchiveLedger {
   /** A hard link entry at `rel` pointing at `targetRel`: the target must be a non-directory this archive extracted. */
   admitHardlink(entry: string, rel: string, targetRel: string, linkname: string): void {
     const target = this.kinds.get(keyOf(targetRel));
-    if (target === undefined) throw unsafePath(entry, `the hard link target ${JSON.stringify(linkname)} has not been extracted from this archive (links must follow their target)`);
-    if (target === Kind.Symlink) throw unsafePath(entry, `the hard link target ${JSON.stringify(linkname)} is a symlink`);
-    if (target === Kind.Directory || target === Kind.Implied) throw unsafePath(entry, `the hard link target ${JSON.stringify(linkname)} is a directory`);
+    if (target === undefined) throw unsafePath(entry, `the hard link target ${quote(linkname)} has not been extracted from this archive (links must follow their target)`);
+    if (target === Kind.Symlink) throw unsafePath(entry, `the hard link target ${quote(linkname)} is a symlink`);
+    if (target === Kind.Directory || target === Kind.Implied) throw unsafePath(entry, `the hard link target ${quote(linkname)} is a directory`);
     this.admitParents(entry, rel);
     const key = keyOf(rel);
     const prior = this.kinds.get(key);
@@ -113,7 +112,7 @@ export class ArchiveLedger {
 /** Pure. The manifest must be a regular file; a link is refused as unsafe (a reader could follow it). */
 export function checkManifestType(entry: string, type: TarEntryType): void {
   if (type === "symlink" || type === "link") throw unsafePath(entry, `the manifest is a ${type === "link" ? "hard link" : "symlink"}; it must be a regular file`);
-  if (type !== "file") throw layoutError(`the manifest entry ${JSON.stringify(entry)} is a ${type}; it must be a regular file`);
+  if (type !== "file") throw layoutError(`the manifest entry ${quote(entry)} is a ${type}; it must be a regular file`);
 }
 
 function kindOf(type: Exclude<TarEntryType, "link">): Kind {

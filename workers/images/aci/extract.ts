@@ -45,8 +45,14 @@ const SMALL_FILE = 1024 * 1024;
  */
 export async function extractAci(opts: ExtractAciOptions): Promise<ExtractAciResult> {
   const limits = resolveLimits(opts.limits);
-  const writer = await SafeWriter.open(opts.target, { label: (rel) => (rel === "" ? "rootfs" : `rootfs/${rel}`) });
-  const stream = await openAciStream(opts.source, { maxTotalBytes: limits.maxTotalBytes, onProgress: opts.onProgress, signal: opts.signal });
+  let writer: SafeWriter;
+  try {
+    writer = await SafeWriter.open(opts.target, { label: (rel) => (rel === "" ? "rootfs" : `rootfs/${rel}`) });
+  } catch (err) {
+    (opts.source as Partial<Readable>).destroy?.(); // nobody else will read it
+    throw err;
+  }
+  const stream = await openAciStream(opts.source, { maxTotalBytes: limits.maxTotalBytes, hash: true, onProgress: opts.onProgress, signal: opts.signal });
   const ledger = new ArchiveLedger();
   let manifestBytes: Buffer | undefined;
   let entries = 0;
@@ -81,6 +87,9 @@ async function placeEntry(e: TarEntry, reader: TarReader, ledger: ArchiveLedger,
   const where = classifyName(cleanEntryName(e.name));
   const meta: EntryMeta = { mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime };
   switch (where.kind) {
+    case "archive-root":
+      if (e.type !== "directory") throw layoutError(`the archive root entry ${quote(e.name)} is a ${e.type}; only a directory may stand there`);
+      return undefined;
     case "outside":
       throw layoutError(`entry ${quote(e.name)} is outside rootfs/; an ACI holds only \`manifest\` and \`rootfs/\``);
     case "manifest":

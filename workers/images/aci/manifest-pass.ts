@@ -26,7 +26,7 @@ export async function readAciManifest(file: string, opts: AciLimits = {}): Promi
   const source = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
   let stream;
   try {
-    stream = await openAciStream(source, { maxTotalBytes: limits.maxTotalBytes });
+    stream = await openAciStream(source, { maxTotalBytes: limits.maxTotalBytes, hash: false });
   } catch (err) {
     source.destroy();
     throw openError(err, file);

@@ -4,10 +4,12 @@
 // stricter: a `..` component, an absolute name or a NUL byte is refused outright rather than
 // resolved, and only `manifest`, `rootfs` and names under `rootfs/` are allowed (the Go check is a
 // plain string prefix, so `rootfsX` slipped through; here it does not).
-import { unsafePath } from "./aci-errors.js";
+import { quote, unsafePath } from "./aci-errors.js";
 import { NAME_MAX, PATH_MAX } from "./limits.js";
 
 export type NameClass =
+  /** `./`, the archive's own root: ignored when it is a directory, as the reference validator does. */
+  | { kind: "archive-root" }
   | { kind: "manifest" }
   | { kind: "rootfs" }
   /** `rel` is the path inside the rootfs, without a leading `/`, never empty. */
@@ -37,6 +39,7 @@ export function cleanEntryName(raw: string): string {
 
 /** Pure. Where a cleaned name belongs in the ACI layout. */
 export function classifyName(clean: string): NameClass {
+  if (clean === "") return { kind: "archive-root" };
   if (clean === "manifest") return { kind: "manifest" };
   if (clean === "rootfs") return { kind: "rootfs" };
   if (clean.startsWith("rootfs/")) return { kind: "rootfs-child", rel: clean.slice("rootfs/".length) };
@@ -53,10 +56,10 @@ export function hardlinkTargetRel(entry: string, linkname: string): string {
   try {
     clean = cleanEntryName(linkname);
   } catch {
-    throw unsafePath(entry, `the hard link target ${JSON.stringify(linkname)} is absolute, climbs out with \`..\`, or is not a valid name`);
+    throw unsafePath(entry, `the hard link target ${quote(linkname)} is absolute, climbs out with \`..\`, or is not a valid name`);
   }
   const cls = classifyName(clean);
-  if (cls.kind !== "rootfs-child") throw unsafePath(entry, `the hard link target ${JSON.stringify(linkname)} is not inside rootfs/`);
+  if (cls.kind !== "rootfs-child") throw unsafePath(entry, `the hard link target ${quote(linkname)} is not inside rootfs/`);
   return cls.rel;
 }
 

@@ -12,10 +12,10 @@
 // Overwrite semantics (spec §2): a non-directory replaces whatever is there; a directory merges into a
 // directory and replaces anything else (a symlink to a directory included).
 import fs from "node:fs";
-import { promisify } from "node:util";
 import { fail } from "../../../machines/errors.js";
 import { run } from "../../host/exec.js";
 import { ACI_ERR, tooLarge, unsafePath } from "./aci-errors.js";
+import { EGID, errno, EUID, fsError, fsp, umask, writeAll } from "./fs-calls.js";
 import { MAX_DEFERRED_DIR_NAME_CHARS } from "./limits.js";
 import { depthOf, parentOf } from "./path-rules.js";
 import { WritePool } from "./write-pool.js";
@@ -36,57 +36,50 @@ export interface SafeWriterOptions {
   label?: (rel: string) => string;
 }
 
-const fsp = {
-  open: promisify(fs.open),
-  close: promisify(fs.close),
-  write: promisify(fs.write) as (fd: number, b: Buffer, off: number, len: number) => Promise<{ bytesWritten: number }>,
-  fchown: promisify(fs.fchown),
-  fchmod: promisify(fs.fchmod),
-  futimes: promisify(fs.futimes),
-  lstat: promisify(fs.lstat),
-  mkdir: promisify(fs.mkdir),
-  symlink: promisify(fs.symlink),
-  link: promisify(fs.link),
-  unlink: promisify(fs.unlink),
-  lchown: promisify(fs.lchown),
-  lutimes: promisify(fs.lutimes),
-  chmod: promisify(fs.chmod),
-  rm: fs.promises.rm,
-  realpath: fs.promises.realpath,
-};
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 const CREATE_FILE = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const OPEN_DIR = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+const S_ISGID = 0o2000;
 
-const MAX_BACKGROUND_TASKS = Number(process.env.JP_BG ?? 64);
+const MAX_BACKGROUND_TASKS = 64;
 const MAX_BACKGROUND_BYTES = 32 * 1024 * 1024;
 /** Verified directories are cached; past this many the cache restarts (memory stays bounded). */
 const MAX_KNOWN_DIRS = 16384;
 
 export class SafeWriter {
-  private readonly known = new Set<string>([""]);
+  /**
+   * Directories verified to be real (created by us, or lstat'ed), mapped to whether new entries in
+   * them get the directory's group (setgid) rather than ours.
+   */
+  private readonly known = new Map<string, boolean>();
   private readonly pool = new WritePool(MAX_BACKGROUND_TASKS, MAX_BACKGROUND_BYTES);
   private readonly deferred: Array<{ rel: string; meta: EntryMeta }> = [];
   private deferredChars = 0;
   private readonly label: (rel: string) => string;
+  private readonly rootSetgid: boolean;
 
   private constructor(
     readonly root: string,
+    rootSetgid: boolean,
     opts: SafeWriterOptions,
   ) {
     this.label = opts.label ?? ((rel) => rel || ".");
+    this.rootSetgid = rootSetgid;
+    this.known.set("", rootSetgid);
   }
 
   /** Effects. A writer into `target`, which must be an existing directory (symlinks to it are resolved once, here). */
   static async open(target: string, opts: SafeWriterOptions = {}): Promise<SafeWriter> {
     let root: string;
+    let st: fs.Stats;
     try {
       root = await fsp.realpath(target);
-      if (!(await fsp.lstat(root)).isDirectory()) throw new Error("not a directory");
+      st = await fsp.lstat(root);
+      if (!st.isDirectory()) throw new Error("not a directory");
     } catch (e) {
       throw fail("invalid", ACI_ERR.TARGET, `the target ${target} is not an existing directory (${(e as Error).message})`, { cause: e });
     }
-    return new SafeWriter(root, opts);
+    return new SafeWriter(root, (st.mode & S_ISGID) !== 0, opts);
   }
 
   /** Effects. Makes `rel` a real directory (creating, merging, or replacing a non-directory); its metadata is set by finish(). */
@@ -118,7 +111,7 @@ export class SafeWriter {
       this.guard(rel, async () => {
         const path = this.abs(rel);
         await this.createReplacing(rel, () => fsp.symlink(target, path));
-        await fsp.lchown(path, meta.uid, meta.gid);
+        if (this.needsChown(rel, meta)) await fsp.lchown(path, meta.uid, meta.gid);
         await fsp.lutimes(path, meta.mtime, meta.mtime);
       }),
     );
@@ -194,7 +187,7 @@ export class SafeWriter {
     if (this.known.has(parent)) return;
     if (this.known.size > MAX_KNOWN_DIRS) {
       this.known.clear();
-      this.known.add("");
+      this.known.set("", this.rootSetgid);
     }
     let p = "";
     for (const part of parent.split("/")) {
@@ -216,14 +209,14 @@ export class SafeWriter {
         if (errno(e2) !== "EEXIST") throw e2;
         return this.verifyDirectory(p, forRel);
       }
-      this.known.add(p);
+      this.known.set(p, this.known.get(parentOf(p)) === true); // mkdir inherits setgid
       return;
     }
     if (!st.isDirectory()) {
       const what = st.isSymbolicLink() ? "a symlink" : "not a directory";
       throw unsafePath(this.label(forRel), `its parent ${this.label(p)} is ${what} on disk; writing through it is refused`);
     }
-    this.known.add(p);
+    this.known.set(p, (st.mode & S_ISGID) !== 0);
   }
 
   private async makeDirectory(rel: string): Promise<void> {
@@ -232,24 +225,27 @@ export class SafeWriter {
       await fsp.mkdir(path, 0o700); // private until finish() sets the real mode
     } catch (e) {
       if (errno(e) !== "EEXIST") throw e;
-      if ((await fsp.lstat(path)).isDirectory()) {
-        this.known.add(rel); // merge into the directory already there
+      const st = await fsp.lstat(path);
+      if (st.isDirectory()) {
+        this.known.set(rel, (st.mode & S_ISGID) !== 0); // merge into the directory already there
         return;
       }
       await fsp.unlink(path); // a symlink (to a directory or not) or another non-directory: replaced
       await fsp.mkdir(path, 0o700);
     }
-    this.known.add(rel);
+    this.known.set(rel, this.known.get(parentOf(rel)) === true);
   }
 
   private async writeFile(rel: string, meta: EntryMeta, body: Buffer | AsyncIterable<Buffer>): Promise<void> {
     const path = this.abs(rel);
-    const fd = await this.createReplacing(rel, () => fsp.open(path, CREATE_FILE, 0o600));
+    const perm = meta.mode & 0o777;
+    const fd = await this.createReplacing(rel, () => fsp.open(path, CREATE_FILE, perm));
     try {
       if (Buffer.isBuffer(body)) await writeAll(fd, body);
       else for await (const chunk of body) await writeAll(fd, chunk);
-      await fsp.fchown(fd, meta.uid, meta.gid);
-      await fsp.fchmod(fd, meta.mode & 0o7777); // after chown, which clears setuid/setgid
+      // Most files are root's, with a mode the umask leaves alone: two system calls saved per file.
+      if (this.needsChown(rel, meta)) await fsp.fchown(fd, meta.uid, meta.gid);
+      if ((meta.mode & 0o7777) !== (perm & ~umask())) await fsp.fchmod(fd, meta.mode & 0o7777); // after chown, which clears setuid/setgid
       await fsp.futimes(fd, meta.mtime, meta.mtime);
     } finally {
       await fsp.close(fd);
@@ -289,8 +285,13 @@ export class SafeWriter {
     }
     if (!st.isDirectory()) return fsp.unlink(path);
     // A lower layer's directory replaced by a non-directory: its whole subtree goes (rm does not follow links).
-    for (const d of this.known) if (d === rel || d.startsWith(`${rel}/`)) this.known.delete(d);
+    for (const d of this.known.keys()) if (d === rel || d.startsWith(`${rel}/`)) this.known.delete(d);
     await fsp.rm(path, { recursive: true, force: true });
+  }
+
+  /** Whether a new entry at `rel` would not already have the owner `meta` asks for. */
+  private needsChown(rel: string, meta: EntryMeta): boolean {
+    return meta.uid !== EUID || meta.gid !== EGID || this.known.get(parentOf(rel)) !== false;
   }
 
   /** Runs a file system step for the entry `rel`, turning errno failures into errors that name it. */
@@ -300,31 +301,5 @@ export class SafeWriter {
     } catch (e) {
       throw fsError(e, this.label(rel));
     }
-  }
-}
-
-async function writeAll(fd: number, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) off += (await fsp.write(fd, buf, off, buf.length - off)).bytesWritten;
-}
-
-function errno(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function fsError(e: unknown, label: string): unknown {
-  const code = errno(e);
-  if (!code || !(e instanceof Error) || code.startsWith("JP_ERR_")) return e;
-  switch (code) {
-    case "ENAMETOOLONG":
-      return unsafePath(label, "the path is too long for the file system");
-    case "ELOOP":
-    case "ENOTDIR":
-      return unsafePath(label, `a path component is not a directory (${code})`);
-    case "ENOSPC":
-    case "EDQUOT":
-      return fail("unavailable", ACI_ERR.NO_SPACE, `no space left on the target while writing ${label}`, { hint: "free space in the pool (or raise its quota) and import again", cause: e });
-    default:
-      return fail("internal", ACI_ERR.WRITE, `writing ${label} failed: ${e.message}`, { cause: e });
   }
 }

@@ -5,7 +5,7 @@
 // could use to show one reader something else than another is refused here: bad checksums, numbers
 // that do not parse, data attached to entry types that carry none, and anything after the
 // end-of-archive marker (see tar-reader.ts).
-import { formatError } from "./aci-errors.js";
+import { formatError, quote } from "./aci-errors.js";
 
 export const BLOCK = 512;
 
@@ -69,7 +69,7 @@ export function decodeHeader(block: Buffer, offset: number): RawHeader {
   const prefix = gnu ? "" : cString(block, 345, 155);
   if (prefix !== "") name = `${prefix}/${name}`;
   if (type === undefined) {
-    throw formatError(`${at} (${JSON.stringify(name)}): unsupported entry type ${JSON.stringify(flag)} (sparse, multi-volume and vendor types are refused)`);
+    throw formatError(`${at} (${quote(name)}): unsupported entry type ${JSON.stringify(flag)} (sparse, multi-volume and vendor types are refused)`);
   }
   return {
     name,
@@ -184,12 +184,12 @@ function applyPax(into: PaxValues, key: string, value: string, at: string): void
     case "size":
     case "uid":
     case "gid":
-      if (!/^[0-9]{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) throw formatError(`${at}: bad ${key} ${JSON.stringify(value)}`);
+      if (!/^[0-9]{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) throw formatError(`${at}: bad ${key} ${quote(value)}`);
       into[key] = Number(value);
       return;
     case "mtime": {
       const t = Number(value);
-      if (!/^-?[0-9]{1,16}(\.[0-9]{1,12})?$/.test(value) || !Number.isFinite(t)) throw formatError(`${at}: bad mtime ${JSON.stringify(value)}`);
+      if (!/^-?[0-9]{1,16}(\.[0-9]{1,12})?$/.test(value) || !Number.isFinite(t)) throw formatError(`${at}: bad mtime ${quote(value)}`);
       into.mtime = t;
       return;
     }

@@ -1,11 +1,13 @@
 // A bounded set of leaf writes running in the background while the next entries are read. Effects.
 //
-// Each small file costs several file system round trips (open, write, chown, chmod, utimes, close);
-// awaiting them one entry at a time leaves the disk and libuv's thread pool idle. Leaves (files,
-// symlinks, links, devices) never contain other entries, so several can be written at once; the
-// writer keeps anything that depends on a leaf (a hard link to it) waiting for it by name.
+// Each small file costs several file system round trips (open, write, utimes, close); awaiting them
+// one entry at a time leaves the disk and libuv's thread pool idle. Leaves (files, symlinks, links,
+// devices) never contain other entries, so several can be written at once; the writer keeps anything
+// that depends on a leaf (a hard link to it) waiting for it by name.
 export class WritePool {
   private readonly running = new Map<string, Promise<void>>();
+  private readonly waiters: Array<() => void> = [];
+  private tasks = 0;
   private bytes = 0;
   private failure: { error: unknown } | undefined;
 
@@ -16,23 +18,23 @@ export class WritePool {
 
   /** Waits for room for a task holding `bytes` of memory, then rethrows any earlier failure. */
   async room(bytes: number): Promise<void> {
-    while (this.running.size > 0 && (this.running.size >= this.maxTasks || this.bytes + bytes > this.maxBytes)) {
-      await Promise.race(this.running.values());
+    while (this.tasks > 0 && (this.tasks >= this.maxTasks || this.bytes + bytes > this.maxBytes)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     this.throwIfFailed();
   }
 
   /** Runs `task` in the background under `name`; its failure surfaces at the next room() or drain(). */
   start(name: string, bytes: number, task: () => Promise<void>): void {
+    this.tasks++;
     this.bytes += bytes;
-    const p: Promise<void> = task()
-      .catch((error: unknown) => {
+    const p: Promise<void> = task().then(
+      () => this.done(name, p, bytes),
+      (error: unknown) => {
         this.failure ??= { error };
-      })
-      .finally(() => {
-        this.bytes -= bytes;
-        if (this.running.get(name) === p) this.running.delete(name);
-      });
+        this.done(name, p, bytes);
+      },
+    );
     this.running.set(name, p);
   }
 
@@ -51,6 +53,13 @@ export class WritePool {
   /** Waits for every task, ignoring failures (cleanup after an error elsewhere). */
   async settle(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  private done(name: string, p: Promise<void>, bytes: number): void {
+    this.tasks--;
+    this.bytes -= bytes;
+    if (this.running.get(name) === p) this.running.delete(name);
+    this.waiters.shift()?.();
   }
 
   private throwIfFailed(): void {

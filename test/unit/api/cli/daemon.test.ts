@@ -25,6 +25,7 @@ function fakeDaemon() {
     },
     signals,
     forceExit: (code) => void exits.push(code),
+    lingerMs: 60_000,
   };
   return { deps, signals, log, exits, releaseStop: () => stopGate() };
 }
@@ -67,6 +68,22 @@ describe("jetpack daemon", () => {
     assert.deepEqual(f.exits, [130]);
     f.releaseStop();
     await running;
+  });
+
+  it("makes itself leave when something keeps the process alive after the stop", async () => {
+    const f = fakeDaemon();
+    f.deps.lingerMs = 10;
+    const ctx = testContext(new FakeClient({}));
+    const running = runDaemon(parseArgs([], daemonCommand.flags), ctx, f.deps);
+    await tick();
+    f.signals.emit("SIGTERM", "SIGTERM");
+    f.releaseStop();
+    await running;
+    assert.deepEqual(f.exits, []);
+    // This test's own pending work keeps the loop alive past the timer, as a hung job would.
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(f.exits, [0]);
+    assert.match(ctx.stderr.text, /still running 10 ms after the stop/);
   });
 
   it("refuses positional arguments", async () => {
