@@ -518,8 +518,9 @@ describe("overlayTree", () => {
   });
 });
 
-describe("speed", () => {
-  it("extracts a gzip image of thousands of files within a small factor of `gzip -dc | tar -x`", async () => {
+// Speed is measured by ops/bench/import.sh, never asserted here.
+describe("many files", () => {
+  it("extracts a gzip image of thousands of files to the same tree `gzip -dc | tar -x` makes", async () => {
     const p = place();
     const src = `${p.dir}/layout`;
     mkdirSync(`${src}/rootfs`, { recursive: true });
@@ -534,13 +535,11 @@ describe("speed", () => {
     execSync(`tar -C ${src} -czf ${aci} manifest rootfs`);
     const byTar = `${p.dir}/by-tar`;
     mkdirSync(byTar);
-    let t0 = performance.now();
     execSync(`gzip -dc ${aci} | tar -x -C ${byTar} -p`);
-    const tarMs = performance.now() - t0;
-    t0 = performance.now();
     await extractAci({ source: createReadStream(aci, { highWaterMark: 1 << 20 }), target: p.target });
-    const ourMs = performance.now() - t0;
-    assert.ok(ourMs < 3 * tarMs + 1000, `extractAci took ${ourMs.toFixed(0)} ms, gzip|tar ${tarMs.toFixed(0)} ms`);
-    assert.equal(readdirSync(`${p.target}/d59`).length, 80);
+    const listing = (dir: string) => execSync(`cd ${dir} && find . -printf '%p %y %s %m %U:%G\\n' | sort`, { encoding: "utf8" });
+    assert.equal(listing(p.target), listing(`${byTar}/rootfs`));
+    const sums = (dir: string) => execSync(`cd ${dir} && find . -type f -print0 | sort -z | xargs -0 sha256sum`, { encoding: "utf8" });
+    assert.equal(sums(p.target), sums(`${byTar}/rootfs`));
   });
 });
