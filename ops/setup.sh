@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(redis-server zfs-fuse appc-spec busybox-static xz-utils bzip2 gzip tar util-linux iproute2 procps)
+packages=(redis-server zfs-fuse appc-spec busybox-static xz-utils bzip2 gzip tar util-linux iproute2 procps openssl gnupg curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

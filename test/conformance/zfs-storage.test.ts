@@ -114,7 +114,8 @@ describe("ZFS backend specifics", () => {
       const dir = await mkdtemp(join(tmpdir(), "jetpack-daemon-"));
       try {
         const script = join(dir, "start.mts");
-        const helper = new URL("../support/zfs-pool.ts", import.meta.url).href;
+        // The helper as this test runs: TypeScript sources under tsx, or the compiled JavaScript in dist/.
+        const helper = new URL(`../support/zfs-pool.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url).href;
         await writeFile(
           script,
           [

@@ -7,12 +7,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import tar from "tar-stream";
 import { parseImageManifest, parsePodManifest } from "../../machines/appc/index.js";
+import { repoPath } from "../support/repo.js";
 
-const FIXTURES_DIR = fileURLToPath(new URL("../fixtures/appc/", import.meta.url));
+const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
 
 type ManifestKind = "image" | "pod";
 

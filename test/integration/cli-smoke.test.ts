@@ -7,7 +7,6 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { build } from "../../api/app.js";
@@ -17,8 +16,9 @@ import { EventLog, type JobSpec } from "../../machines/log/index.js";
 import { emptyImages, foldImages } from "../../machines/projections/images.js";
 import { emptyOperations, foldOperations } from "../../machines/projections/operations.js";
 import { ProgressBoard } from "../../machines/progress.js";
+import { CLI } from "../support/daemon.js";
+import { REPO_ROOT } from "../support/repo.js";
 
-const repo = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Run {
   code: number | null;
@@ -34,8 +34,8 @@ let app: FastifyInstance;
 /** Runs `jetpack ARGS` from the sources, against this test's root. */
 function jetpack(args: string[], opts: { input?: Buffer; env?: Record<string, string>; root?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(repo, "api/cli/main.ts"), "--root", opts.root ?? root, ...args], {
-      cwd: repo,
+    const child = spawn(process.execPath, [...CLI, "--root", opts.root ?? root, ...args], {
+      cwd: REPO_ROOT,
       env: { ...process.env, SUDO_USER: "", ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { JetpackError } from "../../../../machines/errors.js";
 import { parseImageManifest, parsePodManifest } from "../../../../machines/appc/index.js";
+import { repoPath } from "../../../support/repo.js";
 
-const FIXTURES_DIR = fileURLToPath(new URL("../../../fixtures/appc/", import.meta.url));
+const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
 
 type ManifestKind = "image" | "pod";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { JetpackError } from "../../../../machines/errors.js";
 import { parseImageManifest, parseImageManifestBytes } from "../../../../machines/appc/index.js";
+import { repoPath } from "../../../support/repo.js";
 
 function invalidMessage(fn: () => unknown): string {
   try {
@@ -17,7 +17,7 @@ function invalidMessage(fn: () => unknown): string {
   assert.fail("expected an invalid manifest");
 }
 
-const FIXTURES_DIR = fileURLToPath(new URL("../../../fixtures/appc/", import.meta.url));
+const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
 
 describe("image manifests", () => {
   it("read the spec's example image with every field in place", () => {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { JetpackError } from "../../../../machines/errors.js";
 import { checkPodIsolators, isFullImageId, parsePodManifest, parsePodManifestBytes, VolumeSchema } from "../../../../machines/appc/index.js";
+import { repoPath } from "../../../support/repo.js";
 
-const FIXTURES_DIR = fileURLToPath(new URL("../../../fixtures/appc/", import.meta.url));
+const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
 const read = (file: string) => parsePodManifestBytes(readFileSync(`${FIXTURES_DIR}pod/valid/${file}`));
 
 describe("pod manifests", () => {
