@@ -44,6 +44,8 @@ export function eventSummary(rec: LogRecord): string {
   if (typeof d.name === "string") parts.push(imageNameWithLabels(d.name, labelsOf(d.labels)));
   const source = d.source as { path?: unknown } | undefined;
   if (typeof source?.path === "string") parts.push(`from ${source.path}`);
+  // The audit trail must show who let an unverified image in.
+  if (d.insecure === true) parts.push("UNVERIFIED (--insecure-options=image)");
   const error = d.error as { message?: unknown; code?: unknown } | undefined;
   if (typeof error?.message === "string") parts.push(`error: ${error.message}${typeof error.code === "string" ? ` (${error.code})` : ""}`);
   if (typeof d.reason === "string") parts.push(d.reason);

@@ -31,8 +31,9 @@ describe("jetpack history", () => {
     assert.deepEqual(q, { image: "abcdef", stream: undefined, type: "image.*", actor: "root (sudo alice)", op: undefined, since: "2024-05-01T10:00:00.000Z", until: "2024-05-01T11:00:00.000Z" });
   });
 
-  it("sums up what an event carries: image, name, source, error, reason", () => {
-    assert.equal(eventSummary(record(1, "image.import.requested", { source: { path: "/tmp/a.aci", owned: false }, insecure: true })), "from /tmp/a.aci");
+  it("sums up what an event carries: image, name, source, an unverified opt-out, error, reason", () => {
+    assert.equal(eventSummary(record(1, "image.import.requested", { source: { path: "/tmp/a.aci", owned: false }, insecure: true })), "from /tmp/a.aci  UNVERIFIED (--insecure-options=image)");
+    assert.equal(eventSummary(record(1, "image.import.requested", { source: { path: "/tmp/a.aci", owned: false }, insecure: false })), "from /tmp/a.aci");
     assert.equal(
       eventSummary(record(2, "image.imported", { id: ID, name: "example.com/app", labels: [{ name: "version", value: "2" }] })),
       `sha512-cccccccccccc  example.com/app:2`,
