@@ -5,6 +5,7 @@ import { errorHandler } from "./errors.js";
 import { eventRoutes } from "./routes/events.js";
 import { imageRoutes } from "./routes/images.js";
 import { operationRoutes } from "./routes/operations.js";
+import { trustRoutes } from "./routes/trust.js";
 
 export interface BuildOptions {
   logger?: boolean;
@@ -23,5 +24,6 @@ export function build(deps: ApiDeps, opts: BuildOptions = {}): FastifyInstance {
   imageRoutes(app, deps);
   operationRoutes(app, deps);
   eventRoutes(app, deps);
+  trustRoutes(app, deps);
   return app;
 }

@@ -5,7 +5,26 @@ import type { ImagesProjection } from "../machines/projections/images.js";
 import type { OperationsProjection } from "../machines/projections/operations.js";
 import type { ProgressBoard } from "../machines/progress.js";
 
+/** A trusted key as the API shows it. */
+export interface TrustedKeyView {
+  fingerprint: string;
+  prefix: string | null;
+  userIds: string[];
+  created: string;
+  expires: string | null;
+}
+
+/** The trust store, as the API may use it (the store itself lives with the workers). */
+export interface TrustApi {
+  add(armored: string, scope: { prefix: string } | { root: true }, opts: { fingerprint?: string }): Promise<TrustedKeyView>;
+  list(): Promise<TrustedKeyView[]>;
+  remove(fingerprint: string): Promise<number>;
+  /** Downloads a key over HTTPS with the daemon's own CA settings. */
+  fetchKey(url: string): Promise<string>;
+}
+
 export interface ApiDeps {
+  trust: TrustApi;
   engine: Engine;
   images: () => ImagesProjection;
   operations: () => OperationsProjection;

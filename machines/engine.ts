@@ -10,11 +10,12 @@ import { decide, initialState, type PersistedState } from "./decide.js";
 import { fail } from "./errors.js";
 import { EVENT_DATA, isEventType, parseStream, type DomainEvent, type EventType } from "./events.js";
 import { imageMachine } from "./image.machine.js";
+import { trustMachine } from "./trust.machine.js";
 import type { JobSpec, LogRecord, RecordDraft } from "./log/index.js";
 import { parseOrFail } from "./validate.js";
 
 /** The machines, by the kind part of a stream name (`image/<uuid>`). */
-export const MACHINES: Record<string, AnyStateMachine> = { image: imageMachine };
+export const MACHINES: Record<string, AnyStateMachine> = { image: imageMachine, trust: trustMachine };
 
 export interface StreamEntry {
   stream: string;

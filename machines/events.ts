@@ -20,7 +20,30 @@ export const ImportSourceSchema = z.object({
   path: z.string().min(1),
   /** The daemon owns the file (an upload): it removes it when the import ends. */
   owned: z.boolean().default(false),
+  /** The detached armored signature (`.aci.asc`) to verify the ACI with. */
+  signature: z.string().min(1).optional(),
 });
+
+/** What `jetpack image fetch` asks for: an image by name and labels, found by discovery. */
+export const FetchRequestSchema = z.object({
+  name: z.string().min(1),
+  labels: z.array(LabelSchema).default([]),
+  insecureHttp: z.boolean().default(false),
+  insecureTls: z.boolean().default(false),
+  /** Trust keys found through ac-discovery-pubkeys over HTTPS without asking. */
+  trustKeysFromHttps: z.boolean().default(false),
+  /** Trust a discovered key only if it has this fingerprint. */
+  fingerprint: z.string().optional(),
+  /** Set when this image is fetched as a dependency: the image must have this ID, and at most this size. */
+  imageID: z.string().optional(),
+  size: z.number().int().positive().optional(),
+  /** The stream of the image whose dependency this is; its fetch job does this one's work. */
+  parent: z.string().optional(),
+});
+export type FetchRequest = z.infer<typeof FetchRequestSchema>;
+
+/** Who signed an image, as verified before it was extracted. */
+export const SignatureSchema = z.object({ fingerprint: z.string(), userIds: z.array(z.string()), prefix: z.string().nullable() });
 export type ImportSource = z.infer<typeof ImportSourceSchema>;
 
 export const ImageImportedSchema = z.object({
@@ -34,12 +57,17 @@ export const ImageImportedSchema = z.object({
   /** Size of the ACI as stored (compressed) and of the uncompressed tar. */
   aciBytes: z.number().int().nonnegative(),
   tarBytes: z.number().int().nonnegative(),
+  /** The verified signer; null when the image came in with --insecure-options=image. */
+  signature: SignatureSchema.nullable().default(null),
+  /** Where it came from: a fetch's final URL, or the imported file. */
+  origin: z.string().optional(),
 });
 export type ImageImported = z.infer<typeof ImageImportedSchema>;
 
 /** Payload schema of each event type. An event whose type is not here is refused by the engine. */
 export const EVENT_DATA = {
   "image.import.requested": z.object({ source: ImportSourceSchema, insecure: z.boolean().default(false) }),
+  "image.fetch.requested": z.object({ fetch: FetchRequestSchema, insecure: z.boolean().default(false) }),
   "image.import.started": z.object({ jobSeq: z.number().int() }),
   "image.imported": ImageImportedSchema,
   "image.import.duplicate": z.object({ id: z.string() }),
@@ -52,6 +80,8 @@ export const EVENT_DATA = {
   "image.destroy.failed": z.object({ error: ErrorDataSchema }),
   /** Recovery found the image's dataset gone from the host although the log says it is ready. */
   "image.found-missing": z.object({ reason: z.string() }),
+  "trust.key.added": z.object({ fingerprint: z.string(), prefix: z.string().nullable(), userIds: z.array(z.string()), source: z.string() }),
+  "trust.key.removed": z.object({ fingerprint: z.string() }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;
@@ -81,6 +111,7 @@ export type OperationState = "queued" | "running" | "succeeded" | "failed";
  */
 export const OPERATION_STATE_AFTER: Record<EventType, OperationState> = {
   "image.import.requested": "queued",
+  "image.fetch.requested": "queued",
   "image.import.started": "running",
   "image.imported": "succeeded",
   "image.import.duplicate": "succeeded",
@@ -91,6 +122,8 @@ export const OPERATION_STATE_AFTER: Record<EventType, OperationState> = {
   "image.destroyed": "succeeded",
   "image.destroy.failed": "failed",
   "image.found-missing": "failed",
+  "trust.key.added": "succeeded",
+  "trust.key.removed": "succeeded",
 };
 
 /** The actor of events the daemon makes by itself: recovery, retries, reconciliation. */
@@ -99,6 +132,11 @@ export const SYSTEM_ACTOR = "system";
 /** Pure. The stream of an image (keyed by its internal UUID: the image ID is known only after import). */
 export function imageStream(uuid: string): string {
   return `image/${uuid}`;
+}
+
+/** Pure. The stream of a trusted key. */
+export function trustStream(fingerprint: string): string {
+  return `trust/${fingerprint}`;
 }
 
 /** Pure. Splits `kind/key` into its parts; undefined when the stream name is malformed. */

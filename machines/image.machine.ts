@@ -9,7 +9,7 @@
 // machine holds no timers and no actors; retries and timeouts are BullMQ's.
 import { assign, setup } from "xstate";
 import type { ErrorData } from "./errors.js";
-import type { EventData, ImportSource } from "./events.js";
+import type { EventData, FetchRequest, ImportSource } from "./events.js";
 
 /** Restarts after a daemon crash before an import is given up as failed. */
 export const MAX_IMPORT_RESTARTS = 3;
@@ -17,6 +17,8 @@ export const MAX_IMPORT_RESTARTS = 3;
 export interface ImageContext {
   uuid: string;
   source: ImportSource | null;
+  /** Set for an image fetched by name (discovery), instead of `source`. */
+  fetch: FetchRequest | null;
   insecure: boolean;
   restarts: number;
   /** Known once imported (or found to be a duplicate of). */
@@ -27,6 +29,7 @@ export interface ImageContext {
 
 export type ImageEvent =
   | ({ type: "image.import.requested" } & EventData<"image.import.requested">)
+  | ({ type: "image.fetch.requested" } & EventData<"image.fetch.requested">)
   | ({ type: "image.import.started" } & EventData<"image.import.started">)
   | ({ type: "image.imported" } & EventData<"image.imported">)
   | ({ type: "image.import.duplicate" } & EventData<"image.import.duplicate">)
@@ -41,7 +44,7 @@ export type ImageEvent =
 /** The job an `enqueue` action asks for; the engine adds the stream and the record's seq. */
 export interface EnqueueParams {
   queue: "images";
-  name: "import" | "destroy";
+  name: "import" | "fetch" | "destroy";
 }
 
 export const imageMachine = setup({
@@ -51,11 +54,16 @@ export const imageMachine = setup({
     input: {} as { uuid: string },
   },
   actions: {
+    takeFetch: assign(({ event }) =>
+      event.type === "image.fetch.requested" ? { fetch: event.fetch, insecure: event.insecure } : {},
+    ),
     // Collected by the engine from transition()'s action list; never executed.
     enqueue: (_args, _params: EnqueueParams) => {},
   },
   guards: {
     mayRestart: ({ context }) => context.restarts < MAX_IMPORT_RESTARTS,
+    // A dependency's work is done by the fetch job of the image that needs it: it asks for no job.
+    isDependency: ({ event }) => event.type === "image.fetch.requested" && event.fetch.parent !== undefined,
   },
 }).createMachine({
   id: "image",
@@ -63,6 +71,7 @@ export const imageMachine = setup({
   context: ({ input }) => ({
     uuid: input.uuid,
     source: null,
+    fetch: null,
     insecure: false,
     restarts: 0,
     id: null,
@@ -76,10 +85,14 @@ export const imageMachine = setup({
           target: "requested",
           actions: assign({ source: ({ event }) => event.source, insecure: ({ event }) => event.insecure }),
         },
+        "image.fetch.requested": [
+          { guard: "isDependency", target: "importing", actions: "takeFetch" },
+          { target: "requested", actions: "takeFetch" },
+        ],
       },
     },
     requested: {
-      entry: { type: "enqueue", params: { queue: "images", name: "import" } },
+      entry: { type: "enqueue", params: ({ context }) => ({ queue: "images" as const, name: context.fetch ? ("fetch" as const) : ("import" as const) }) },
       on: {
         "image.import.started": "importing",
         "image.import.failed": { target: "failed", actions: assign({ lastError: ({ event }) => event.error }) },

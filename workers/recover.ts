@@ -72,6 +72,10 @@ export async function recover(deps: RecoverDeps): Promise<RecoveryReport> {
       report.removedUnsealed.push(d.name);
     }
   }
+  // Partial downloads are kept for fetches that will go on (they resume with Range); the rest go.
+  for (const dir of await listDir(`${layout.root}/downloads`)) {
+    if (!unfinished.has(dir)) await rm(`${layout.root}/downloads/${dir}`, { recursive: true, force: true });
+  }
   for (const dir of await listDir(`${layout.root}/tmp`)) {
     if (dir.startsWith("import-")) {
       await rm(`${layout.root}/tmp/${dir}`, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import { actorName, SocketClient, type ApiClient } from "./client.js";
 import { daemonCommand } from "./commands/daemon.js";
 import { historyCommand } from "./commands/history.js";
 import { exportCommand } from "./commands/image-export.js";
-import { destroyCommand, importCommand, listCommand, showCommand } from "./commands/image.js";
+import { destroyCommand, fetchCommand, importCommand, listCommand, showCommand } from "./commands/image.js";
+import { trustAddCommand, trustListCommand, trustRemoveCommand } from "./commands/trust.js";
 import { opListCommand, opShowCommand, opWaitCommand } from "./commands/op.js";
 import type { CliContext, Command } from "./context.js";
 import { exitCodeOf, EXIT_CODES, renderError } from "./exit.js";
@@ -18,6 +19,7 @@ import { commandHelp, groupHelp, mainHelp } from "./help.js";
 export const COMMANDS: readonly Command[] = [
   daemonCommand,
   importCommand,
+  fetchCommand,
   listCommand,
   showCommand,
   exportCommand,
@@ -26,6 +28,9 @@ export const COMMANDS: readonly Command[] = [
   opListCommand,
   opShowCommand,
   opWaitCommand,
+  trustAddCommand,
+  trustListCommand,
+  trustRemoveCommand,
 ];
 
 export const GLOBAL_FLAGS: FlagSpec = { boolean: ["json", "help", "version"], value: ["root"], alias: { h: "help" } };

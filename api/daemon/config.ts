@@ -1,5 +1,7 @@
 // The root's remembered settings (`<root>/jetpack.json`): the ZFS dataset it was set up on. Effects (files).
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { rootCertificates } from "node:tls";
+import { Agent } from "undici";
 import { z } from "zod";
 import { fail } from "../../machines/errors.js";
 import { parseOrFail } from "../../machines/validate.js";
@@ -35,3 +37,30 @@ export async function loadRootConfig(root: string, given: string | undefined): P
   await writeFile(path, JSON.stringify(cfg, null, 2) + "\n", { mode: 0o600 });
   return cfg;
 }
+
+/**
+ * How fetches reach registries: the extra CA of `--ca` (on top of the system's), and per-host headers
+ * (e.g. `{"registry.example.com": {"Authorization": "Basic ..."}}`) from `<root>/auth.json`, which must be
+ * root's alone since it holds credentials.
+ */
+export async function fetchSettings(root: string, caFile: string | undefined): Promise<{ dispatcher?: Agent; headers?: (host: string) => Record<string, string> }> {
+  const out: { dispatcher?: Agent; headers?: (host: string) => Record<string, string> } = {};
+  if (caFile) {
+    const ca = await readFile(caFile, "utf8").catch(() => {
+      throw fail("not_found", "JP_ERR_CONFIG_CA", `${caFile}: no such file`, { hint: "give --ca a PEM file of certificate authorities" });
+    });
+    out.dispatcher = new Agent({ connect: { ca: [...rootCertificates, ca] } });
+  }
+  const authPath = `${root}/auth.json`;
+  const st = await stat(authPath).catch(() => undefined);
+  if (st) {
+    if ((st.mode & 0o077) !== 0) {
+      throw fail("permission_denied", "JP_ERR_CONFIG_AUTH", `${authPath} holds credentials but others can read it`, { hint: `chmod 600 ${authPath}` });
+    }
+    const table = parseOrFail(AuthSchema, JSON.parse(await readFile(authPath, "utf8")), "JP_ERR_CONFIG_AUTH", authPath);
+    out.headers = (host) => table[host] ?? {};
+  }
+  return out;
+}
+
+const AuthSchema = z.record(z.string(), z.record(z.string(), z.string()));

@@ -21,7 +21,9 @@ import { openQueues } from "../../workers/queues.js";
 import { pendingJobs, recover } from "../../workers/recover.js";
 import { build } from "../app.js";
 import { VERSION } from "../version.js";
-import { loadRootConfig } from "./config.js";
+import { TrustStore } from "../../workers/images/trust/index.js";
+import { fetchSettings, loadRootConfig } from "./config.js";
+import { trustApi } from "./trust-api.js";
 import { takeDaemonLock } from "./lock.js";
 
 export interface DaemonOptions {
@@ -33,6 +35,10 @@ export interface DaemonOptions {
   socket?: string;
   say?: (line: string) => void;
   workerConcurrency?: number;
+  /** A PEM file of extra certificate authorities to trust when fetching (a private registry). */
+  ca?: string;
+  /** Discovery and downloads on this port instead of 443 (a test registry on loopback). */
+  discoveryPort?: number;
 }
 
 export interface RunningDaemon {
@@ -97,7 +103,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const retry = setInterval(() => void engine.retryPending(), 2000);
     cleanups.push(async () => clearInterval(retry));
 
-    const worker = new Worker("images", imageJobProcessor({ engine, progress, storage, layout, images: () => images.values() }), {
+    const trust = new TrustStore(`${root}/trust`, { warn: (w) => say(`trust store: ${w}`) });
+    const fetching = await fetchSettings(root, opts.ca);
+    cleanups.push(async () => fetching.dispatcher?.close());
+    const jobDeps = {
+      engine,
+      progress,
+      storage,
+      layout,
+      images: () => images.values(),
+      trust,
+      downloadsDir: `${root}/downloads`,
+      ...fetching,
+      ...(opts.discoveryPort ? { discoveryPort: opts.discoveryPort } : {}),
+    };
+    const worker = new Worker("images", imageJobProcessor(jobDeps), {
       connection,
       prefix,
       concurrency: opts.workerConcurrency ?? 2,
@@ -107,6 +127,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     cleanups.push(() => worker.close(true));
 
     const app = build({
+      trust: trustApi(trust, `${root}/tmp`, fetching.dispatcher),
       engine,
       images: () => images,
       operations: () => operations,

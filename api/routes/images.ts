@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { fail } from "../../machines/errors.js";
+import { parseAppString } from "../../machines/appc/index.js";
 import { imageStream } from "../../machines/events.js";
 import { resolveImageRef } from "../../machines/image-ref.js";
 import { dependentsOf, type ImageView } from "../../machines/projections/images.js";
@@ -18,7 +19,17 @@ const InsecureOptions = z.array(z.enum(["image", "http", "tls"])).default([]);
 
 const ImportBody = z.strictObject({
   source: z.strictObject({ path: z.string().min(1) }),
+  /** The detached signature (`.aci.asc`) on the daemon's host. */
+  signature: z.strictObject({ path: z.string().min(1) }).optional(),
   insecureOptions: InsecureOptions,
+});
+
+const FetchBody = z.strictObject({
+  /** NAME[:VERSION][,label=value...] */
+  image: z.string().min(1),
+  insecureOptions: InsecureOptions,
+  trustKeysFromHttps: z.boolean().default(false),
+  fingerprint: z.string().min(1).optional(),
 });
 
 const UploadQuery = z.strictObject({
@@ -41,9 +52,31 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const body = parseOrFail(ImportBody, req.body, "JP_ERR_API_INVALID", "import request");
     if (!isAbsolute(body.source.path)) throw fail("invalid", "JP_ERR_API_INVALID", `source.path must be absolute, got ${body.source.path}`);
     await mustBeFile(body.source.path);
-    requireInsecureImage(body.insecureOptions);
-    const op = await requestImport(deps, req, { path: body.source.path, owned: false });
+    if (body.signature) {
+      if (!isAbsolute(body.signature.path)) throw fail("invalid", "JP_ERR_API_INVALID", `signature.path must be absolute, got ${body.signature.path}`);
+      await mustBeFile(body.signature.path);
+    } else {
+      requireInsecureImage(body.insecureOptions);
+    }
+    const insecure = body.insecureOptions.includes("image");
+    const op = await requestImport(deps, req, { path: body.source.path, owned: false, ...(body.signature ? { signature: body.signature.path } : {}) }, insecure);
     return reply.status(202).send(op);
+  });
+
+  app.post("/v1/images/fetch", async (req, reply) => {
+    const body = parseOrFail(FetchBody, req.body, "JP_ERR_API_INVALID", "fetch request");
+    const { name, labels } = parseAppString(body.image);
+    const op = deps.newId();
+    const fetch = {
+      name,
+      labels,
+      insecureHttp: body.insecureOptions.includes("http"),
+      insecureTls: body.insecureOptions.includes("tls"),
+      trustKeysFromHttps: body.trustKeysFromHttps,
+      ...(body.fingerprint ? { fingerprint: body.fingerprint } : {}),
+    };
+    await deps.engine.dispatch({ stream: imageStream(deps.newId()), type: "image.fetch.requested", actor: actorOf(req), op, data: { fetch, insecure: body.insecureOptions.includes("image") } });
+    return reply.status(202).send(operationAnswer(deps, op));
   });
 
   app.post("/v1/images/upload", { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
@@ -60,7 +93,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await rm(path, { force: true });
       throw fail("unavailable", "JP_ERR_API_UPLOAD", `upload did not complete: ${(err as Error).message}`, { hint: "send it again" });
     }
-    const op = await requestImport(deps, req, { path, owned: true });
+    const op = await requestImport(deps, req, { path, owned: true }, true);
     return reply.status(202).send(op);
   });
 
@@ -101,18 +134,18 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
 }
 
-async function requestImport(deps: ApiDeps, req: FastifyRequest, source: { path: string; owned: boolean }) {
+async function requestImport(deps: ApiDeps, req: FastifyRequest, source: { path: string; owned: boolean; signature?: string }, insecure: boolean) {
   const op = deps.newId();
   const uuid = deps.newId();
-  await deps.engine.dispatch({ stream: imageStream(uuid), type: "image.import.requested", actor: actorOf(req), op, data: { source, insecure: true } });
+  await deps.engine.dispatch({ stream: imageStream(uuid), type: "image.import.requested", actor: actorOf(req), op, data: { source, insecure } });
   return operationAnswer(deps, op);
 }
 
-/** Fail closed: until an image can be verified, only an explicit, audited opt-out lets it in. */
+/** Fail closed: an image without a signature to check gets in only by an explicit, audited opt-out. */
 function requireInsecureImage(options: string[]): void {
   if (options.includes("image")) return;
   throw fail("permission_denied", "JP_ERR_IMAGE_UNVERIFIED", "refusing to import an image whose signature is not verified", {
-    hint: "pass --insecure-options=image to import it anyway (recorded in the audit trail)",
+    hint: "give its signature with --sig FILE.aci.asc, or pass --insecure-options=image to import it anyway (recorded in the audit trail)",
   });
 }
 

@@ -42,6 +42,9 @@ export function foldOperations(ops: OperationsProjection, rec: LogRecord): Opera
     };
     ops.set(rec.op, view);
   }
+  // An operation belongs to the stream that opened it; events it causes on other streams (a dependency
+  // fetched on the way, a key trusted) carry its id for the audit trail but do not end it.
+  if (rec.stream !== view.stream) return ops;
   view.state = state;
   view.updatedAt = rec.time;
   const data = rec.data as Record<string, unknown>;

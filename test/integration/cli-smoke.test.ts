@@ -18,6 +18,8 @@ import { emptyOperations, foldOperations } from "../../machines/projections/oper
 import { ProgressBoard } from "../../machines/progress.js";
 import { CLI } from "../support/daemon.js";
 import { REPO_ROOT } from "../support/repo.js";
+import { trustApi } from "../../api/daemon/trust-api.js";
+import { TrustStore } from "../../workers/images/trust/index.js";
 
 
 interface Run {
@@ -92,6 +94,7 @@ before(async () => {
   });
   work = standInWorker(engine, aciPath);
   app = build({
+    trust: trustApi(new TrustStore(`${dir}/trust`), `${dir}/tmp`, undefined),
     engine,
     images: () => images,
     operations: () => operations,

@@ -20,6 +20,8 @@ export interface TestDaemon {
   output(): string;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
   cli(args: string[], opts?: { input?: string | Buffer }): { code: number; stdout: string; stderr: string };
+  /** The CLI without blocking this process (needed when this process also serves the daemon, e.g. a registry). */
+  run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Waits for an operation to end; returns its final view. */
   waitOp(id: string, timeoutMs?: number): Promise<any>;
   /** Stops the daemon with SIGTERM and waits. */
@@ -95,6 +97,17 @@ export async function startTestDaemon(opts: { zfsRoot: string; root?: string; ar
     cli(args, o = {}) {
       const r = spawnSync(process.execPath, [...CLI, "--root", root, ...args], { input: o.input ?? "", encoding: "buffer", env: { ...process.env }, maxBuffer: 1 << 30 });
       return { code: r.status ?? 128, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+    },
+    run(args) {
+      return new Promise((resolve, reject) => {
+        const c = spawn(process.execPath, [...CLI, "--root", root, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        c.stdout!.on("data", (b: Buffer) => (stdout += b.toString()));
+        c.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+        c.on("error", reject);
+        c.on("close", (code) => resolve({ code: code ?? 128, stdout, stderr }));
+      });
     },
     async waitOp(id, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;

@@ -30,6 +30,11 @@ export interface ImportDeps {
 export interface ImportRequest {
   uuid: string;
   sourcePath: string;
+  /** The image must hash to this ID (a dependency pinned by imageID), else nothing is kept. */
+  expectedId?: string;
+  /** Who signed it, already verified by the caller; null for an image let in unverified. */
+  signature?: ImageImported["signature"];
+  origin?: string;
   onProgress?: (bytes: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -80,6 +85,11 @@ export async function importImage(deps: ImportDeps, req: ImportRequest): Promise
     if (manifest.pathWhitelist && manifest.pathWhitelist.length > 0) await applyPathWhitelist(mountpoint, manifest.pathWhitelist);
 
     const id = result.imageId;
+    if (req.expectedId !== undefined && req.expectedId !== id) {
+      throw fail("invalid", "JP_ERR_IMAGE_ID_MISMATCH", `${manifest.name} hashes to ${id.slice(0, 19)}..., but ${req.expectedId.slice(0, 19)}... was asked for`, {
+        hint: "the image at that name changed; ask for the new ID, or fetch by name and labels",
+      });
+    }
     if ([...deps.images()].some((v) => v.id === id)) {
       await discardStaging(deps, req.uuid);
       return { kind: "duplicate", id };
@@ -95,6 +105,8 @@ export async function importImage(deps: ImportDeps, req: ImportRequest): Promise
       compression: result.compression,
       aciBytes: size,
       tarBytes: result.uncompressedBytes,
+      signature: req.signature ?? null,
+      origin: req.origin ?? req.sourcePath,
     };
     await seal(deps, req.uuid, image, result.manifestBytes);
     return { kind: "imported", image };

@@ -8,14 +8,23 @@ import type { Job } from "bullmq";
 import { UnrecoverableError } from "bullmq";
 import type { Engine } from "../../machines/engine.js";
 import type { DomainEvent, EventType } from "../../machines/events.js";
+import { toErrorData } from "../../machines/errors.js";
 import type { ImageContext } from "../../machines/image.machine.js";
 import { computeProgress, type ProgressBoard } from "../../machines/progress.js";
 import { decideFailure } from "../job-policy.js";
 import { JobDataSchema, type JobData } from "../queues.js";
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parseImageManifestBytes } from "../../machines/appc/index.js";
+import { fail } from "../../machines/errors.js";
+import { imageStream, trustStream, type FetchRequest } from "../../machines/events.js";
+import { readAciManifest } from "./aci/index.js";
 import { destroyImage } from "./destroy.js";
-import { importImage, type ImportDeps } from "./import.js";
+import { fetchImage, type FetchDeps, type FetchHooks } from "./fetch/fetch-image.js";
+import { importImage } from "./import.js";
+import { verifyAciSignature } from "./trust/index.js";
 
-export interface ImageJobDeps extends ImportDeps {
+export interface ImageJobDeps extends FetchDeps {
   engine: Engine;
   progress: ProgressBoard;
 }
@@ -31,12 +40,13 @@ export function imageJobProcessor(deps: ImageJobDeps): (job: Job) => Promise<unk
     const context = entry.state.context as unknown as ImageContext;
     try {
       if (job.name === "import") await runImport(deps, data, context, emit);
+      else if (job.name === "fetch") await runFetch(deps, data, context, emit);
       else if (job.name === "destroy") await runDestroy(deps, data, context, emit);
       else throw new UnrecoverableError(`unknown images job ${job.name}`);
     } catch (err) {
       const decision = decideFailure(err, job.attemptsMade, job.opts.attempts ?? 1);
       if (decision.retry) throw err;
-      await emit(job.name === "import" ? "image.import.failed" : "image.destroy.failed", { error: decision.error });
+      await emit(job.name === "destroy" ? "image.destroy.failed" : "image.import.failed", { error: decision.error });
       if (job.name === "import") await releaseSource(context);
       return { failed: decision.error.code };
     } finally {
@@ -53,9 +63,11 @@ async function runImport(deps: ImageJobDeps, data: JobData, ctx: ImageContext, e
   await emit("image.import.started", { jobSeq: data.jobSeq });
   const started = Date.now();
   let last = 0;
+  const signature = ctx.insecure ? null : await verifySource(deps, ctx.source.path, ctx.source.signature);
   const outcome = await importImage(deps, {
     uuid: ctx.uuid,
     sourcePath: ctx.source.path,
+    signature,
     onProgress: (bytes, total) => {
       const now = Date.now();
       if (!data.op || now - last < 100) return;
@@ -66,6 +78,71 @@ async function runImport(deps: ImageJobDeps, data: JobData, ctx: ImageContext, e
   if (outcome.kind === "duplicate") await emit("image.import.duplicate", { id: outcome.id });
   else await emit("image.imported", outcome.image);
   await releaseSource(ctx);
+}
+
+/** Checks a local ACI against its detached signature, with the keys trusted for the name in its manifest. */
+async function verifySource(deps: ImageJobDeps, path: string, signaturePath: string | undefined) {
+  if (!signaturePath) {
+    throw fail("permission_denied", "JP_ERR_IMAGE_UNVERIFIED", "refusing to import an image whose signature is not verified", {
+      hint: "give its signature with --sig FILE.aci.asc, or pass --insecure-options=image",
+    });
+  }
+  const name = parseImageManifestBytes((await readAciManifest(path)).manifestBytes).name;
+  const signature = await readFile(signaturePath, "utf8").catch(() => {
+    throw fail("not_found", "JP_ERR_SIGNATURE_MISSING", `${signaturePath}: no such file`);
+  });
+  return verifyAciSignature({ aciPath: path, signature, name, store: deps.trust });
+}
+
+async function runFetch(deps: ImageJobDeps, data: JobData, ctx: ImageContext, emit: Emit): Promise<void> {
+  if (!ctx.fetch) throw new UnrecoverableError("fetch job without a request");
+  await emit("image.import.started", { jobSeq: data.jobSeq });
+  const outcome = await fetchImage(deps, ctx.uuid, ctx.fetch, ctx.insecure, fetchHooks(deps, data, ctx.fetch, ctx.insecure, data.stream));
+  if (outcome.kind === "duplicate") await emit("image.import.duplicate", { id: outcome.id });
+  else await emit("image.imported", outcome.image);
+}
+
+/** Progress, trusted keys and dependencies of one fetch; dependencies recurse, each as its own image stream. */
+function fetchHooks(deps: ImageJobDeps, data: JobData, request: FetchRequest, insecure: boolean, stream: string): FetchHooks {
+  const started = Date.now();
+  let last = 0;
+  const opt = data.op ? { op: data.op } : {};
+  return {
+    onProgress: (stage, bytes, total) => {
+      const now = Date.now();
+      if (!data.op || now - last < 100) return;
+      last = now;
+      deps.progress.post(data.op, computeProgress(stage, started, now, bytes, total));
+    },
+    onKeyTrusted: async (key) => {
+      await deps.engine.dispatch({ stream: trustStream(key.fingerprint), type: "trust.key.added", actor: data.actor, ...opt, data: { fingerprint: key.fingerprint, prefix: key.prefix, userIds: key.userIds, source: key.url } });
+    },
+    fetchDependency: async (dep) => {
+      const uuid = randomUUID();
+      const depStream = imageStream(uuid);
+      const depRequest: FetchRequest = {
+        name: dep.imageName,
+        labels: dep.labels ?? [],
+        insecureHttp: request.insecureHttp,
+        insecureTls: request.insecureTls,
+        trustKeysFromHttps: request.trustKeysFromHttps,
+        ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),
+        ...(dep.imageID ? { imageID: dep.imageID } : {}),
+        ...(dep.size ? { size: dep.size } : {}),
+        parent: stream,
+      };
+      const emitDep = <T extends EventType>(type: T, payload: DomainEvent<T>["data"]) => deps.engine.dispatch({ stream: depStream, type, actor: data.actor, ...opt, data: payload });
+      await emitDep("image.fetch.requested", { fetch: depRequest, insecure });
+      try {
+        const outcome = await fetchImage(deps, uuid, depRequest, insecure, fetchHooks(deps, data, depRequest, insecure, depStream));
+        if (outcome.kind === "duplicate") await emitDep("image.import.duplicate", { id: outcome.id });
+        else await emitDep("image.imported", outcome.image);
+      } catch (err) {
+        await emitDep("image.import.failed", { error: toErrorData(err) });
+        throw err;
+      }
+    },
+  };
 }
 
 /** An uploaded ACI belongs to the daemon: once its import has ended, one way or the other, it goes. */

@@ -3,6 +3,7 @@
 // The daemon's modules (BullMQ, Redis, ZFS, workers) load only here, on demand, so every other command
 // starts without them.
 import type { DaemonOptions, RunningDaemon } from "../../daemon/main.js";
+import { resolve } from "node:path";
 import { lastValue, expectPositionals, type ParsedArgs } from "../args.js";
 import type { CliContext, Command } from "../context.js";
 
@@ -51,6 +52,8 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
   expectPositionals(args, [], daemonCommand.usage);
   const zfs = lastValue(args, "zfs");
   const redis = lastValue(args, "redis");
+  const ca = lastValue(args, "ca");
+  const port = lastValue(args, "discovery-port");
   const say = (line: string) => void ctx.stderr.write(`jetpack daemon: ${line}\n`);
   // Listen before starting, so a signal during a slow start still ends in a clean stop.
   const { signalled, cancel } = firstSignal(deps.signals, (s) => {
@@ -59,7 +62,14 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
   });
   let running: RunningDaemon;
   try {
-    running = await deps.start({ root: ctx.root, say, ...(zfs !== undefined ? { zfs } : {}), ...(redis !== undefined ? { redis } : {}) });
+    running = await deps.start({
+      root: ctx.root,
+      say,
+      ...(zfs !== undefined ? { zfs } : {}),
+      ...(redis !== undefined ? { redis } : {}),
+      ...(ca !== undefined ? { ca: resolve(ctx.cwd, ca) } : {}),
+      ...(port !== undefined ? { discoveryPort: Number(port) } : {}),
+    });
   } catch (err) {
     cancel();
     throw err;
@@ -79,13 +89,16 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
 
 export const daemonCommand: Command = {
   words: ["daemon"],
-  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL]",
+  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL] [--ca FILE]",
   summary: "run the daemon: the API on <root>/jetpack.sock, the workers and the event log",
   details: [
     "Runs in the foreground until SIGINT or SIGTERM, then stops cleanly (a second signal leaves at once).",
     "  --zfs DATASET  the ZFS dataset for images and pods (needed the first time; remembered in <root>)",
     "  --redis URL    an external Redis (redis://... or a socket path); without it the daemon runs its own",
+    "  --ca FILE      extra certificate authorities (PEM) to trust when fetching images and keys",
+    "  --discovery-port N  discovery and downloads on port N instead of 443 (a registry on a test port)",
+    "Per-host fetch headers (e.g. Authorization) come from <root>/auth.json (mode 0600).",
   ].join("\n"),
-  flags: { value: ["zfs", "redis"] },
+  flags: { value: ["zfs", "redis", "ca", "discovery-port"] },
   run: (args, ctx) => runDaemon(args, ctx),
 };

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { fail } from "../../../machines/errors.js";
 import type { ImageView } from "../../../machines/projections/images.js";
-import { expectPositionals, listValues, type ParsedArgs } from "../args.js";
+import { expectPositionals, lastValue, listValues, type ParsedArgs } from "../args.js";
 import { segment } from "../client.js";
 import type { CliContext, Command } from "../context.js";
 import { displayImageId, formatFields, formatTable, humanBytes, imageNameWithLabels, jsonText, localTime } from "../format.js";
@@ -34,7 +34,7 @@ async function finishOperation(args: ParsedArgs, ctx: CliContext, op: OperationA
   return done;
 }
 
-const importUsage = "jetpack image import FILE|- [--insecure-options=image] [--no-wait] [--json]";
+const importUsage = "jetpack image import FILE|- [--sig FILE.aci.asc] [--insecure-options=image] [--no-wait] [--json]";
 
 export async function imageImport(args: ParsedArgs, ctx: CliContext): Promise<void> {
   const [source] = expectPositionals(args, ["FILE"], importUsage) as [string];
@@ -47,14 +47,83 @@ export async function imageImport(args: ParsedArgs, ctx: CliContext): Promise<vo
     const query = insecure.length > 0 ? { insecureOptions: insecure.join(",") } : {};
     op = await ctx.client.request<OperationAnswer>("POST", "/v1/images/upload", { query, upload: ctx.stdin });
   } else {
-    op = await ctx.client.request<OperationAnswer>("POST", "/v1/images", { json: { source: { path: resolve(ctx.cwd, source) }, insecureOptions: insecure } });
+    const sig = lastValue(args, "sig");
+    const signature = sig !== undefined ? { signature: { path: resolve(ctx.cwd, sig) } } : {};
+    op = await ctx.client.request<OperationAnswer>("POST", "/v1/images", { json: { source: { path: resolve(ctx.cwd, source) }, ...signature, insecureOptions: insecure } });
   }
   const done = await finishOperation(args, ctx, op);
-  if (!done || ctx.json) return;
+  if (done && !ctx.json) printImage(ctx, done);
+}
+
+/** Prints the image an operation made (or found already there). */
+function printImage(ctx: CliContext, done: OperationAnswer): void {
   const id = done.result?.id;
   if (done.result?.existing === true) ctx.stderr.write(`jetpack: the image was already in the store\n`);
   ctx.stdout.write(`${typeof id === "string" ? id : done.id}\n`);
 }
+
+const fetchUsage = "jetpack image fetch NAME[:VERSION][,label=value...] [--insecure-options=http,tls,image] [--trust-keys-from-https] [--fingerprint FP] [--no-wait] [--json]";
+
+export async function imageFetch(args: ParsedArgs, ctx: CliContext): Promise<void> {
+  const [image] = expectPositionals(args, ["IMAGE"], fetchUsage) as [string];
+  const fingerprint = lastValue(args, "fingerprint");
+  const body = { image, insecureOptions: insecureOptions(args), trustKeysFromHttps: args.booleans.has("trust-keys-from-https"), ...(fingerprint ? { fingerprint } : {}) };
+  for (;;) {
+    const op = await ctx.client.request<OperationAnswer>("POST", "/v1/images/fetch", { json: body });
+    try {
+      const done = await finishOperation(args, ctx, op);
+      if (done && !ctx.json) printImage(ctx, done);
+      return;
+    } catch (err) {
+      // An unknown publisher key: on a terminal, show it and let the user decide, then fetch again.
+      if (!(await askToTrust(ctx, err))) throw err;
+    }
+  }
+}
+
+interface OfferedKey {
+  fingerprint: string;
+  userIds: string[];
+  url: string;
+}
+
+/** Shows each key the publisher offers and asks; true when the user trusted at least one. */
+async function askToTrust(ctx: CliContext, err: unknown): Promise<boolean> {
+  const e = err as { code?: string; details?: { prefix?: string; keys?: OfferedKey[] } };
+  if (e.code !== "JP_ERR_TRUST_UNKNOWN_KEY" || !ctx.stdin.isTTY || ctx.json || !e.details?.keys || !e.details.prefix) return false;
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream });
+  let trusted = false;
+  try {
+    for (const key of e.details.keys) {
+      ctx.stderr.write(`The publisher of ${e.details.prefix} offers this signing key (${key.url}):\n  fingerprint ${key.fingerprint}\n${key.userIds.map((u) => `  ${u}\n`).join("")}`);
+      const answer = (await rl.question(`Trust it for images under ${e.details.prefix}? [y/N] `)).trim().toLowerCase();
+      if (answer !== "y" && answer !== "yes") continue;
+      await ctx.client.request("POST", "/v1/trust", { json: { url: key.url, prefix: e.details.prefix, fingerprint: key.fingerprint } });
+      trusted = true;
+    }
+  } finally {
+    rl.close();
+  }
+  return trusted;
+}
+
+export const fetchCommand: Command = {
+  words: ["image", "fetch"],
+  usage: fetchUsage,
+  summary: "find an image by name (appc discovery), download it, verify its signature and import it",
+  details: [
+    "Missing dependencies are fetched too. A download cut short (or a daemon restart) resumes where it stopped.",
+    "The os and arch labels default to this host's; version defaults to latest.",
+    "  --insecure-options=http   allow plain http for discovery and downloads",
+    "  --insecure-options=tls    do not check certificates",
+    "  --insecure-options=image  do not verify the signature (recorded in the audit trail)",
+    "  --trust-keys-from-https   trust the publisher's keys found by discovery over https, without asking",
+    "  --fingerprint FP          trust a discovered key only if it has this fingerprint",
+  ].join("\n"),
+  flags: { boolean: ["no-wait", "trust-keys-from-https"], value: ["insecure-options", "fingerprint"] },
+  run: imageFetch,
+};
 
 export async function imageList(args: ParsedArgs, ctx: CliContext): Promise<void> {
   expectPositionals(args, [], listCommand.usage);
@@ -121,11 +190,12 @@ export const importCommand: Command = {
   details: [
     "FILE is read by the daemon on this host; with - the ACI is read from stdin and uploaded.",
     "Waits for the import (a progress line on a terminal) and prints the image ID.",
+    "  --sig FILE.aci.asc        the detached signature to verify it with (keys: jetpack trust add)",
     "  --insecure-options=image  import although the signature is not verified (recorded in the audit trail)",
     "  --no-wait                 print the operation ID and return at once (see jetpack op wait)",
     "  --json                    print the final operation as JSON",
   ].join("\n"),
-  flags: { ...waitFlags, value: ["insecure-options"] },
+  flags: { ...waitFlags, value: ["insecure-options", "sig"] },
   run: imageImport,
 };
 

@@ -11,6 +11,8 @@ import { EventLog, type JobSpec } from "../../../machines/log/index.js";
 import { emptyImages, foldImages } from "../../../machines/projections/images.js";
 import { emptyOperations, foldOperations } from "../../../machines/projections/operations.js";
 import { ProgressBoard } from "../../../machines/progress.js";
+import { trustApi } from "../../../api/daemon/trust-api.js";
+import { TrustStore } from "../../../workers/images/trust/index.js";
 
 let dir: string;
 let log: EventLog;
@@ -32,6 +34,7 @@ before(async () => {
     },
   });
   app = build({
+    trust: trustApi(new TrustStore(`${dir}/trust`), `${dir}/tmp`, undefined),
     engine,
     images: () => images,
     operations: () => operations,

@@ -64,3 +64,16 @@ describe("operations projection", () => {
     assert.equal(ops.size, 0);
   });
 });
+
+describe("operations and the streams they touch", () => {
+  it("an event the operation caused on another stream (a dependency, a key) does not end it", () => {
+    const ops = emptyOperations();
+    foldOperations(ops, rec("image/app", "image.fetch.requested", {}, "op9"));
+    foldOperations(ops, rec("image/app", "image.import.started", { jobSeq: 1 }, "op9"));
+    foldOperations(ops, rec("trust/abc", "trust.key.added", { fingerprint: "abc" }, "op9"));
+    foldOperations(ops, rec("image/dep", "image.imported", imported("sha512-d", "dep"), "op9"));
+    assert.equal(ops.get("op9")!.state, "running");
+    foldOperations(ops, rec("image/app", "image.imported", imported("sha512-a", "app"), "op9"));
+    assert.deepEqual(ops.get("op9")!.result, { id: "sha512-a", name: "app" });
+  });
+});
