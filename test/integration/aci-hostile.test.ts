@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { JetpackError } from "../../machines/errors.js";
 import { applyPathWhitelist, extractAci, overlayTree, readAciManifest, type ExtractAciOptions } from "../../workers/images/aci/index.js";
-import { buildAci, buildTar, compress, findHeader, minimalManifest, setChecksum, tarBody, tarHeaderBlock, writeAci, type BuildAciOptions } from "../support/aci-builder.js";
+import { buildAci, findHeader, minimalManifest, setChecksum, tarBody, tarHeaderBlock, writeAci, type BuildAciOptions } from "../support/aci-builder.js";
 
 let base: string;
 let caseNo = 0;

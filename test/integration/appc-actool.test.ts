@@ -4,54 +4,14 @@
 // newer than actool, the fixture says so and this test pins that difference down.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import tar from "tar-stream";
 import { parseImageManifest, parsePodManifest } from "../../machines/appc/index.js";
-import { repoPath } from "../support/repo.js";
+import { FIXTURES_DIR, invalidFixtures, validFixtures, type ManifestKind } from "../support/appc-fixtures.js";
 
-const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
-
-type ManifestKind = "image" | "pod";
-
-interface ValidFixture {
-  kind: ManifestKind;
-  /** Path relative to FIXTURES_DIR, e.g. `image/valid/minimal.json`. */
-  file: string;
-  manifest: unknown;
-}
-
-interface InvalidFixture {
-  kind: ManifestKind;
-  file: string;
-  description: string;
-  /** The exact message our parser gives. */
-  error: string;
-  /** What the reference `actool validate` does with it. */
-  actool: { rejects: true; says: string } | { rejects: false; why: string };
-  manifest: unknown;
-}
-
-function jsonFiles(dir: string): string[] {
-  return readdirSync(`${FIXTURES_DIR}${dir}`)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((f) => `${dir}/${f}`);
-}
-
-function validFixtures(): ValidFixture[] {
-  return (["image", "pod"] as const).flatMap((kind) =>
-    jsonFiles(`${kind}/valid`).map((file) => ({ kind, file, manifest: JSON.parse(readFileSync(`${FIXTURES_DIR}${file}`, "utf8")) as unknown })),
-  );
-}
-
-function invalidFixtures(): InvalidFixture[] {
-  return (["image", "pod"] as const).flatMap((kind) =>
-    jsonFiles(`${kind}/invalid`).map((file) => ({ kind, file, ...(JSON.parse(readFileSync(`${FIXTURES_DIR}${file}`, "utf8")) as Omit<InvalidFixture, "kind" | "file">) })),
-  );
-}
 
 /** Valid fixtures that actool 0.8.11 refuses, with what it says and why we differ. */
 function actoolDifferences(): Record<string, { says: string; why: string }> {

@@ -1,50 +1,9 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { JetpackError } from "../../../../machines/errors.js";
 import { parseImageManifest, parsePodManifest } from "../../../../machines/appc/index.js";
-import { repoPath } from "../../../support/repo.js";
+import { invalidFixtures, validFixtures, type ManifestKind } from "../../../support/appc-fixtures.js";
 
-const FIXTURES_DIR = repoPath("test/fixtures/appc") + "/";
-
-type ManifestKind = "image" | "pod";
-
-interface ValidFixture {
-  kind: ManifestKind;
-  /** Path relative to FIXTURES_DIR, e.g. `image/valid/minimal.json`. */
-  file: string;
-  manifest: unknown;
-}
-
-interface InvalidFixture {
-  kind: ManifestKind;
-  file: string;
-  description: string;
-  /** The exact message our parser gives. */
-  error: string;
-  /** What the reference `actool validate` does with it. */
-  actool: { rejects: true; says: string } | { rejects: false; why: string };
-  manifest: unknown;
-}
-
-function jsonFiles(dir: string): string[] {
-  return readdirSync(`${FIXTURES_DIR}${dir}`)
-    .filter((f) => f.endsWith(".json"))
-    .sort()
-    .map((f) => `${dir}/${f}`);
-}
-
-function validFixtures(): ValidFixture[] {
-  return (["image", "pod"] as const).flatMap((kind) =>
-    jsonFiles(`${kind}/valid`).map((file) => ({ kind, file, manifest: JSON.parse(readFileSync(`${FIXTURES_DIR}${file}`, "utf8")) as unknown })),
-  );
-}
-
-function invalidFixtures(): InvalidFixture[] {
-  return (["image", "pod"] as const).flatMap((kind) =>
-    jsonFiles(`${kind}/invalid`).map((file) => ({ kind, file, ...(JSON.parse(readFileSync(`${FIXTURES_DIR}${file}`, "utf8")) as Omit<InvalidFixture, "kind" | "file">) })),
-  );
-}
 
 function parse(kind: ManifestKind, json: unknown): unknown {
   return kind === "image" ? parseImageManifest(json) : parsePodManifest(json);

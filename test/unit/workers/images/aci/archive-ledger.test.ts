@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JetpackError } from "../../../../../machines/errors.js";
 import { ArchiveLedger } from "../../../../../workers/images/aci/archive-ledger.js";
-
-function refusal(fn: () => unknown): JetpackError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof JetpackError, String(e));
-    return e;
-  }
-  assert.fail("accepted");
-}
+import { refusal } from "../../../../support/refusal.js";
 
 function ledgerWithManifest(): ArchiveLedger {
   const l = new ArchiveLedger();

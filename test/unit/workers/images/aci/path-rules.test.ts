@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JetpackError } from "../../../../../machines/errors.js";
 import { checkSymlinkTarget, classifyName, cleanEntryName, depthOf, hardlinkTargetRel, parentOf } from "../../../../../workers/images/aci/path-rules.js";
-
-function refusal(fn: () => unknown): JetpackError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof JetpackError, String(e));
-    return e;
-  }
-  assert.fail("accepted");
-}
+import { refusal } from "../../../../support/refusal.js";
 
 describe("cleanEntryName", () => {
   it("drops `.` components, repeated and trailing slashes", () => {

@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JetpackError } from "../../../../../machines/errors.js";
 import { decodeHeader, isZeroBlock, parsePax } from "../../../../../workers/images/aci/tar-header.js";
 import { paxRecord, setChecksum as fixChecksum, tarHeaderBlock as header } from "../../../../support/aci-builder.js";
-
-function refusal(fn: () => unknown): JetpackError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof JetpackError, String(e));
-    return e;
-  }
-  assert.fail("accepted");
-}
+import { refusal } from "../../../../support/refusal.js";
 
 describe("decodeHeader", () => {
   it("reads the fields of a POSIX ustar header, joining the prefix to the name", () => {

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fail, JetpackError } from "../../../../../../machines/errors.js";
+import { fail } from "../../../../../../machines/errors.js";
 import { checkUrl, transferFailure, truncatedBody } from "../../../../../../workers/images/fetch/download/errors.js";
 import { backoffDelay, MAX_BACKOFF_MS } from "../../../../../../workers/images/fetch/download/retry.js";
-
-function thrown(fn: () => unknown): JetpackError {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof JetpackError, String(e));
-    return e;
-  }
-  assert.fail("accepted");
-}
+import { refusal as thrown } from "../../../../../support/refusal.js";
 
 describe("which URLs a download accepts", () => {
   it("accepts https always and http only when allowed", () => {
