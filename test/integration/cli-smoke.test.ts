@@ -149,7 +149,7 @@ describe("the jetpack command against the API on its unix socket", () => {
   it("refuses an unverified upload as a permission error (exit 6) with the way out in the hint", async () => {
     const run = await jetpack(["image", "import", "-"], { input: uploaded });
     assert.equal(run.code, 6, run.stderr);
-    assert.equal(run.stderr, "jetpack: refusing to import an image whose signature is not verified\nhint: pass --insecure-options=image to import it anyway (recorded in the audit trail)\n");
+    assert.equal(run.stderr, "jetpack: refusing to import an image whose signature is not verified\nhint: give its signature with --sig FILE.aci.asc, or pass --insecure-options=image to import it anyway (recorded in the audit trail)\n");
   });
 
   it("lists both images as JSON, as a table with short IDs, and as full IDs", async () => {
