@@ -8,6 +8,9 @@ export interface Served {
   range: string | null;
   status: number;
   bytesSent: number;
+  /** When the request came in and when its last byte was handed to the socket (ms, performance.now()). */
+  startedAt: number;
+  endedAt: number | null;
 }
 
 export interface Registry {
@@ -28,7 +31,7 @@ export function makeRegistry(): Registry {
       const url = new URL(req.url ?? "/", "https://x");
       const key = url.searchParams.get("ac-discovery") === "1" ? `${url.pathname}?ac-discovery=1` : url.pathname;
       const body = reg.files.get(key);
-      const entry: Served = { path: url.pathname, range: (req.headers.range as string | undefined) ?? null, status: 404, bytesSent: 0 };
+      const entry: Served = { path: url.pathname, range: (req.headers.range as string | undefined) ?? null, status: 404, bytesSent: 0, startedAt: performance.now(), endedAt: null };
       reg.log.push(entry);
       if (!body) {
         res.writeHead(404).end();
@@ -43,7 +46,7 @@ export function makeRegistry(): Registry {
       if (start > 0) headers["content-range"] = `bytes ${start}-${body.length - 1}/${body.length}`;
       entry.status = start > 0 ? 206 : 200;
       res.writeHead(entry.status, headers);
-      void send(res, body.subarray(start), body.length > 1 << 20 ? reg.rate : undefined, (n) => (entry.bytesSent += n));
+      void send(res, body.subarray(start), body.length > 1 << 20 ? reg.rate : undefined, (n) => (entry.bytesSent += n)).then(() => (entry.endedAt = performance.now()));
     },
     discoveryPage(prefix, base, keys = true) {
       return `<html><head>

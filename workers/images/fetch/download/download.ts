@@ -85,7 +85,8 @@ async function openFollowingRedirects(url: string, plan: ResumePlan, opts: Downl
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(current, { method: "GET", headers, dispatcher: opts.dispatcher, signal: opts.signal });
+      // A larger body buffer than undici's 64 KB default: fewer, larger reads keep up with loopback speeds.
+      res = await request(current, { method: "GET", headers, dispatcher: opts.dispatcher, signal: opts.signal, highWaterMark: 1 << 20 });
     } catch (err) {
       throw transferFailure(err, current, opts.signal);
     }
