@@ -84,6 +84,15 @@ describe("image fetch", () => {
     assert.equal(history[0].data.source, `${server.url}/pubkeys.asc`);
   });
 
+  it("a pinned --fingerprint trusts only the key that has it", async () => {
+    await publish(`${HOST}/org/pinned`, await image(`${HOST}/org/pinned`), publisher);
+    reg.files.set("/org/pinned?ac-discovery=1", Buffer.from(reg.discoveryPage(`${HOST}/org`, server.url)));
+    const wrong = await daemon.run(["image", "fetch", `${HOST}/org/pinned:1.0.0`, "--fingerprint", stranger.fingerprint]);
+    assert.equal(wrong.code, 6, wrong.stderr);
+    const right = await daemon.run(["image", "fetch", `${HOST}/org/pinned:1.0.0`, "--fingerprint", publisher.fingerprint]);
+    assert.equal(right.code, 0, right.stderr);
+  });
+
   it("refuses a tampered image and one signed by another key, before extracting anything", async () => {
     const genuine = await image(`${HOST}/org/app`, {}, "v2");
     await publish(`${HOST}/org/app`, genuine, publisher);
@@ -98,7 +107,7 @@ describe("image fetch", () => {
     await publish(`${HOST}/org/app`, genuine, stranger);
     const wrong = (await daemon.run(["image", "fetch", `${HOST}/org/app:1.0.0`]));
     assert.equal(wrong.code, 6, wrong.stderr);
-    assert.equal(JSON.parse((await daemon.run(["image", "list", "--json"])).stdout).images.length, 1);
+    assert.equal(JSON.parse((await daemon.run(["image", "list", "--json"])).stdout).images.length, 2);
   });
 
   it("refuses an unsigned image unless --insecure-options=image, which the audit trail records", async () => {
@@ -120,9 +129,28 @@ describe("image fetch", () => {
     const r = (await daemon.run(["image", "fetch", `${HOST}/org/plain:1.0.0`]));
     assert.equal(r.code, 0, r.stderr);
     const names = JSON.parse((await daemon.run(["image", "list", "--json"])).stdout).images.map((i: { name: string }) => i.name).sort();
-    assert.deepEqual(names, [`${HOST}/org/app`, `${HOST}/org/base`, `${HOST}/org/plain`, `${HOST}/org/unsigned`]);
+    assert.deepEqual(names, [`${HOST}/org/app`, `${HOST}/org/base`, `${HOST}/org/pinned`, `${HOST}/org/plain`, `${HOST}/org/unsigned`]);
     const rootfs = `${daemon.root}/images/${r.stdout.trim()}/rootfs/hello`;
     assert.equal(readFileSync(rootfs, "utf8"), `${HOST}/org/plain`);
+  });
+
+  it("refuses a dependency whose size or pinned image ID is not what the manifest declares", async () => {
+    const dep = await image(`${HOST}/org/dep`);
+    await publish(`${HOST}/org/dep`, dep, publisher);
+    reg.files.set("/org/dep?ac-discovery=1", Buffer.from(reg.discoveryPage(`${HOST}/org`, server.url)));
+    for (const [label, pin] of [
+      ["size", { size: dep.length - 1 }],
+      ["id", { imageID: `sha512-${"0".repeat(128)}` }],
+    ] as const) {
+      const top = `${HOST}/org/top-${label}`;
+      reg.files.set(`/org/top-${label}?ac-discovery=1`, Buffer.from(reg.discoveryPage(`${HOST}/org`, server.url)));
+      await publish(top, await image(top, { dependencies: [{ imageName: `${HOST}/org/dep`, labels: [{ name: "version", value: "1.0.0" }], ...pin }] }), publisher);
+      const r = await daemon.run(["image", "fetch", `${top}:1.0.0`]);
+      assert.notEqual(r.code, 0, `${label}: ${r.stdout}`);
+      assert.match(r.stderr, label === "size" ? /JP_ERR_FETCH_TOO_LARGE|bytes/ : /hashes to/);
+    }
+    const names = JSON.parse((await daemon.run(["image", "list", "--json"])).stdout).images.map((i: { name: string }) => i.name);
+    assert.ok(!names.some((n: string) => n.includes("top-") || n.endsWith("/dep")), names.join(", "));
   });
 
   it("verifies a signature made by GnuPG", async () => {

@@ -196,4 +196,14 @@ describe("image store", () => {
     const verify = daemon.cli(["history", "--verify"]);
     assert.equal(verify.code, 0, verify.stderr + verify.stdout);
   });
+
+  it("a restart repairs a store whose child dataset went missing (Jetpack issue #14)", async () => {
+    await daemon.stop();
+    execFileSync("zfs", ["destroy", "-r", `${pool.pool}/jetpack/pods`]);
+    await daemon.restart();
+    const r = spawnSync("zfs", ["list", "-H", "-o", "name", `${pool.pool}/jetpack/pods`], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(daemon.output(), /createdDatasets: .*\/jetpack\/pods/);
+    assert.equal(JSON.parse(daemon.cli(["image", "list", "--json"]).stdout).images.length, 1, "the images are still there");
+  });
 });
