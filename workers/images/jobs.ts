@@ -21,7 +21,7 @@ import { imageStream, trustStream, type FetchRequest } from "../../machines/even
 import { readAciManifest } from "./aci/index.js";
 import { destroyImage } from "./destroy.js";
 import { fetchImage, type FetchDeps, type FetchHooks } from "./fetch/fetch-image.js";
-import { importImage } from "./import.js";
+import { importImage, type ImportOutcome } from "./import.js";
 import { verifyAciSignature } from "./trust/index.js";
 
 export interface ImageJobDeps extends FetchDeps {
@@ -61,23 +61,33 @@ type Emit = <T extends EventType>(type: T, payload: DomainEvent<T>["data"]) => P
 async function runImport(deps: ImageJobDeps, data: JobData, ctx: ImageContext, emit: Emit): Promise<void> {
   if (!ctx.source) throw new UnrecoverableError("import job without a source");
   await emit("image.import.started", { jobSeq: data.jobSeq });
-  const started = Date.now();
-  let last = 0;
+  const post = progressPoster(deps, data);
   const signature = ctx.insecure ? null : await verifySource(deps, ctx.source.path, ctx.source.signature);
   const outcome = await importImage(deps, {
     uuid: ctx.uuid,
     sourcePath: ctx.source.path,
     signature,
-    onProgress: (bytes, total) => {
-      const now = Date.now();
-      if (!data.op || now - last < 100) return;
-      last = now;
-      deps.progress.post(data.op, computeProgress("extracting", started, now, bytes, total));
-    },
+    onProgress: (bytes, total) => post("extracting", bytes, total),
   });
-  if (outcome.kind === "duplicate") await emit("image.import.duplicate", { id: outcome.id });
-  else await emit("image.imported", outcome.image);
+  await emitOutcome(emit, outcome);
   await releaseSource(ctx);
+}
+
+/** The outcome of an import or fetch, as the event that ends it. */
+function emitOutcome(emit: Emit, outcome: ImportOutcome): Promise<unknown> {
+  return outcome.kind === "duplicate" ? emit("image.import.duplicate", { id: outcome.id }) : emit("image.imported", outcome.image);
+}
+
+/** Posts an operation's progress at most ten times a second (the board is read by pollers and SSE). */
+function progressPoster(deps: ImageJobDeps, data: JobData): (stage: string, bytes: number, total: number | null) => void {
+  const started = Date.now();
+  let last = 0;
+  return (stage, bytes, total) => {
+    const now = Date.now();
+    if (!data.op || now - last < 100) return;
+    last = now;
+    deps.progress.post(data.op, computeProgress(stage, started, now, bytes, total));
+  };
 }
 
 /** Checks a local ACI against its detached signature, with the keys trusted for the name in its manifest. */
@@ -98,22 +108,14 @@ async function runFetch(deps: ImageJobDeps, data: JobData, ctx: ImageContext, em
   if (!ctx.fetch) throw new UnrecoverableError("fetch job without a request");
   await emit("image.import.started", { jobSeq: data.jobSeq });
   const outcome = await fetchImage(deps, ctx.uuid, ctx.fetch, ctx.insecure, fetchHooks(deps, data, ctx.fetch, ctx.insecure, data.stream));
-  if (outcome.kind === "duplicate") await emit("image.import.duplicate", { id: outcome.id });
-  else await emit("image.imported", outcome.image);
+  await emitOutcome(emit, outcome);
 }
 
 /** Progress, trusted keys and dependencies of one fetch; dependencies recurse, each as its own image stream. */
 function fetchHooks(deps: ImageJobDeps, data: JobData, request: FetchRequest, insecure: boolean, stream: string): FetchHooks {
-  const started = Date.now();
-  let last = 0;
   const opt = data.op ? { op: data.op } : {};
   return {
-    onProgress: (stage, bytes, total) => {
-      const now = Date.now();
-      if (!data.op || now - last < 100) return;
-      last = now;
-      deps.progress.post(data.op, computeProgress(stage, started, now, bytes, total));
-    },
+    onProgress: progressPoster(deps, data),
     onKeyTrusted: async (key) => {
       await deps.engine.dispatch({ stream: trustStream(key.fingerprint), type: "trust.key.added", actor: data.actor, ...opt, data: { fingerprint: key.fingerprint, prefix: key.prefix, userIds: key.userIds, source: key.url } });
     },
@@ -134,9 +136,7 @@ function fetchHooks(deps: ImageJobDeps, data: JobData, request: FetchRequest, in
       const emitDep = <T extends EventType>(type: T, payload: DomainEvent<T>["data"]) => deps.engine.dispatch({ stream: depStream, type, actor: data.actor, ...opt, data: payload });
       await emitDep("image.fetch.requested", { fetch: depRequest, insecure });
       try {
-        const outcome = await fetchImage(deps, uuid, depRequest, insecure, fetchHooks(deps, data, depRequest, insecure, depStream));
-        if (outcome.kind === "duplicate") await emitDep("image.import.duplicate", { id: outcome.id });
-        else await emitDep("image.imported", outcome.image);
+        await emitOutcome(emitDep, await fetchImage(deps, uuid, depRequest, insecure, fetchHooks(deps, data, depRequest, insecure, depStream)));
       } catch (err) {
         await emitDep("image.import.failed", { error: toErrorData(err) });
         throw err;
