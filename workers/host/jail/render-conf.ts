@@ -60,9 +60,10 @@ export function parseJailBackendConfig(value: unknown): JailBackendConfig {
 /**
  * Parameters a pod annotation may not set, though the operator's settings may: they say where the jail's
  * files, mounts and addresses come from (`path=/` would make the host's root the jail's), or run commands
- * on the host as root (`exec.prestart`). `mount` and `exec` cover their `mount.*` and `exec.*` children.
+ * on the host as root (`exec.prestart`). The original let annotations set anything.
  */
-const RESERVED_FOR_PODS = ["name", "jid", "path", "persist", "host.hostuuid", "mount", "exec", "command", "depend", "interface", "ip4.addr", "ip6.addr", "ip_hostname", "vnet", "vnet.interface"];
+const RESERVED_FOR_PODS: ReadonlySet<string> = new Set(["name", "jid", "path", "persist", "host.hostuuid", "mount", "command", "depend", "interface", "ip4.addr", "ip6.addr", "ip_hostname", "vnet", "vnet.interface"]);
+const RESERVED_PREFIXES_FOR_PODS = ["mount.", "exec."];
 
 /** The name jail(8) sees once a `no` prefix on the last part is dropped (`allow.nomount` is `allow.mount`). */
 function baseParam(param: string): string {
@@ -73,7 +74,7 @@ function baseParam(param: string): string {
 
 function isReservedForPods(param: string): boolean {
   const base = baseParam(param);
-  return RESERVED_FOR_PODS.some((r) => base === r || (r === "mount" || r === "exec" ? base.startsWith(`${r}.`) : false));
+  return RESERVED_FOR_PODS.has(base) || RESERVED_PREFIXES_FOR_PODS.some((prefix) => base.startsWith(prefix));
 }
 
 /** Pure. The `jetpack/jail.conf/<param>` pod annotations as jail parameters (`-` becomes `_`, as in Jetpack). */
