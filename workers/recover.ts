@@ -106,7 +106,10 @@ export async function recover(deps: RecoverDeps): Promise<RecoveryReport> {
       await engine.dispatch({ stream: `image/${view.uuid}`, type: "image.found-missing", actor: SYSTEM_ACTOR, data: { reason: `dataset ${imageDataset(layout, id)} is gone from the host` } });
       report.missingImages.push(id);
     } else {
-      await storage.set(imageDataset(layout, id), { readonly: "on" }); // the seal and readonly are two steps
+      // The seal and readonly are two steps, so a crash can fall between them. Set it only where it is
+      // missing: on zfs-fuse setting it remounts the dataset, which every boot should not do to every image.
+      const props = await storage.get(imageDataset(layout, id), ["readonly"]);
+      if (props?.readonly !== "on") await storage.set(imageDataset(layout, id), { readonly: "on" });
     }
   }
   for (const dir of await listDir(`${layout.root}/images`)) {

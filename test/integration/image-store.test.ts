@@ -197,10 +197,14 @@ describe("image store", () => {
     assert.equal(verify.code, 0, verify.stderr + verify.stdout);
   });
 
-  it("a restart repairs a store whose child dataset went missing (Jetpack issue #14)", async () => {
+  it("a restart repairs a store whose child dataset went missing (Jetpack issue #14), and a seal left writable", async () => {
+    const id = JSON.parse(daemon.cli(["image", "show", "example.com/busybox", "--json"]).stdout).id;
+    const dataset = `${pool.pool}/jetpack/images/${id}`;
     await daemon.stop();
     execFileSync("zfs", ["destroy", "-r", `${pool.pool}/jetpack/pods`]);
+    execFileSync("flock", ["/run/lock/jetpack-zfs-fuse.lock", "zfs", "set", "readonly=off", dataset]);
     await daemon.restart();
+    assert.equal(execFileSync("zfs", ["get", "-H", "-o", "value", "readonly", dataset], { encoding: "utf8" }).trim(), "on");
     const r = spawnSync("zfs", ["list", "-H", "-o", "name", `${pool.pool}/jetpack/pods`], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     assert.match(daemon.output(), /createdDatasets: .*\/jetpack\/pods/);
