@@ -9,19 +9,11 @@
 import { createHash, type Hash } from "node:crypto";
 import { ACI_ERR, formatError, quote, tooLarge, truncatedError } from "./aci-errors.js";
 import { MAX_META_RECORD_BYTES } from "./limits.js";
-import { BLOCK, decodeHeader, HEADER_ONLY, isZeroBlock, parsePax, type PaxValues, type TarEntryType } from "./tar-header.js";
+import { BLOCK, decodeHeader, HEADER_ONLY, isZeroBlock, parsePax, type PaxValues, type RawHeader, type TarEntryType } from "./tar-header.js";
 
-export interface TarEntry {
-  name: string;
-  linkname: string;
+/** A header once pax and GNU long names are folded in: always a real entry, never a meta record. */
+export interface TarEntry extends Omit<RawHeader, "type"> {
   type: TarEntryType;
-  size: number;
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: number;
-  devmajor: number;
-  devminor: number;
   /** Byte offset of the entry's header in the uncompressed stream (for messages). */
   offset: number;
 }
