@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import type { Dispatcher } from "undici";
-import { retryDownload } from "../../workers/images/fetch/download/index.js";
+import { partialPaths, retryDownload } from "../../workers/images/fetch/download/index.js";
 import type { TrustStore } from "../../workers/images/trust/index.js";
 import type { TrustApi } from "../deps.js";
 
@@ -25,9 +25,7 @@ export function trustApi(store: TrustStore, tmpDir: string, dispatcher: Dispatch
         const got = await retryDownload({ url, dest, maxBytes: 1 << 20, attempts: 3, ...(dispatcher ? { dispatcher } : {}) });
         return await readFile(got.path, "utf8");
       } finally {
-        await rm(dest, { force: true });
-        await rm(`${dest}.partial`, { force: true });
-        await rm(`${dest}.partial.json`, { force: true });
+        for (const path of Object.values(partialPaths(dest))) await rm(path, { force: true });
       }
     },
   };
