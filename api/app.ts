@@ -5,6 +5,7 @@ import { errorHandler } from "./errors.js";
 import { eventRoutes } from "./routes/events.js";
 import { imageRoutes } from "./routes/images.js";
 import { operationRoutes } from "./routes/operations.js";
+import { podRoutes } from "./routes/pods.js";
 import { trustRoutes } from "./routes/trust.js";
 
 export interface BuildOptions {
@@ -22,6 +23,7 @@ export function build(deps: ApiDeps, opts: BuildOptions = {}): FastifyInstance {
   });
   app.get("/v1/health", async () => ({ ok: true, version: deps.version }));
   imageRoutes(app, deps);
+  podRoutes(app, deps);
   operationRoutes(app, deps);
   eventRoutes(app, deps);
   trustRoutes(app, deps);

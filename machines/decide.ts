@@ -1,13 +1,18 @@
 // One step of a machine, from a persisted snapshot and an event to the next snapshot and the jobs it asks
 // for. Pure: XState's `transition()` runs no actions, so this is a decider and nothing else.
 import { initialTransition, transition, type AnyStateMachine } from "xstate";
-import type { EnqueueParams } from "./image.machine.js";
 
 /** The part of a machine snapshot that the log keeps: enough to restore it exactly. */
 export interface PersistedState {
   value: unknown;
   context: Record<string, unknown>;
   status: "active" | "done";
+}
+
+/** A job a machine state asks for; the engine adds the stream and the record's seq. */
+export interface EnqueueParams {
+  queue: string;
+  name: string;
 }
 
 export interface Decision {

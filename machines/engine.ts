@@ -10,12 +10,13 @@ import { decide, initialState, type PersistedState } from "./decide.js";
 import { fail } from "./errors.js";
 import { EVENT_DATA, isEventType, parseStream, type DomainEvent, type EventType } from "./events.js";
 import { imageMachine } from "./image.machine.js";
+import { podMachine } from "./pod.machine.js";
 import { trustMachine } from "./trust.machine.js";
 import type { JobSpec, LogRecord, RecordDraft } from "./log/index.js";
 import { parseOrFail } from "./validate.js";
 
 /** The machines, by the kind part of a stream name (`image/<uuid>`). */
-export const MACHINES: Record<string, AnyStateMachine> = { image: imageMachine, trust: trustMachine };
+export const MACHINES: Record<string, AnyStateMachine> = { image: imageMachine, pod: podMachine, trust: trustMachine };
 
 export interface StreamEntry {
   stream: string;
@@ -89,6 +90,17 @@ export class Engine {
   /** Effects (log, queue). Decides `event` against its stream and, if accepted, makes it durable and enqueues its jobs. */
   dispatch<T extends EventType>(event: DomainEvent<T>): Promise<DispatchResult> {
     const run = this.queue.then(() => this.dispatchNow(event));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Effects (log, queue). Like dispatch, but the event is built inside the engine's serialized section:
+   * what `build` reads from the projections (fed synchronously by onRecord) cannot change before the
+   * event is appended. Address leases use it, so two concurrent creates never get the same address.
+   */
+  dispatchWith<T extends EventType>(build: () => DomainEvent<T>): Promise<DispatchResult> {
+    const run = this.queue.then(() => this.dispatchNow(build()));
     this.queue = run.catch(() => {});
     return run;
   }

@@ -64,6 +64,16 @@ export const ImageImportedSchema = z.object({
 });
 export type ImageImported = z.infer<typeof ImageImportedSchema>;
 
+/** How one app of a pod ended (or that it runs). */
+export const PodAppStatusSchema = z.object({
+  name: z.string(),
+  state: z.enum(["waiting", "running", "exited"]),
+  exitCode: z.number().int().nullable().default(null),
+  signal: z.string().nullable().default(null),
+  reason: z.string().nullable().default(null),
+});
+export type PodAppStatus = z.infer<typeof PodAppStatusSchema>;
+
 /** Payload schema of each event type. An event whose type is not here is refused by the engine. */
 export const EVENT_DATA = {
   "image.import.requested": z.object({ source: ImportSourceSchema, insecure: z.boolean().default(false) }),
@@ -80,6 +90,36 @@ export const EVENT_DATA = {
   "image.destroy.failed": z.object({ error: ErrorDataSchema }),
   /** Recovery found the image's dataset gone from the host although the log says it is ready. */
   "image.found-missing": z.object({ reason: z.string() }),
+  // Pods. The reified manifest is in the create request, so the log alone says what a pod runs.
+  "pod.create.requested": z.object({
+    name: z.string().nullable().default(null),
+    manifest: z.unknown(),
+    /** The pod's leased address, chosen by the engine under its lock (never given twice). */
+    ip: z.string().nullable(),
+  }),
+  /** Something already answered at the leased address: the lease moves on, the old one stays skipped. */
+  "pod.address.changed": z.object({ from: z.string(), to: z.string() }),
+  "pod.prepare.started": z.object({ jobSeq: z.number().int() }),
+  "pod.prepared": z.object({}),
+  "pod.prepare.failed": z.object({ error: ErrorDataSchema }),
+  "pod.start.requested": z.object({}),
+  "pod.start.started": z.object({ jobSeq: z.number().int() }),
+  "pod.started": z.object({ apps: z.array(PodAppStatusSchema), isolatorsIgnored: z.array(z.object({ app: z.string().nullable(), name: z.string(), reason: z.string() })).default([]) }),
+  "pod.start.failed": z.object({ error: ErrorDataSchema }),
+  /** One app ended while others may still run. */
+  "pod.app.exited": PodAppStatusSchema,
+  /** Every app ended on its own (or was killed outside Jetpack); post-stop handlers ran. */
+  "pod.exited": z.object({ apps: z.array(PodAppStatusSchema) }),
+  "pod.stop.requested": z.object({ timeoutMs: z.number().int().nonnegative().default(10_000) }),
+  "pod.stop.started": z.object({ jobSeq: z.number().int() }),
+  "pod.stopped": z.object({ apps: z.array(PodAppStatusSchema) }),
+  "pod.stop.failed": z.object({ error: ErrorDataSchema }),
+  /** Recovery found a running pod's supervisor gone (host reboot, kill -9 of everything). */
+  "pod.found-dead": z.object({ reason: z.string(), apps: z.array(PodAppStatusSchema) }),
+  "pod.destroy.requested": z.object({}),
+  "pod.destroy.started": z.object({ jobSeq: z.number().int() }),
+  "pod.destroyed": z.object({}),
+  "pod.destroy.failed": z.object({ error: ErrorDataSchema }),
   "trust.key.added": z.object({ fingerprint: z.string(), prefix: z.string().nullable(), userIds: z.array(z.string()), source: z.string() }),
   "trust.key.removed": z.object({ fingerprint: z.string() }),
 } as const;
@@ -122,6 +162,26 @@ export const OPERATION_STATE_AFTER: Record<EventType, OperationState> = {
   "image.destroyed": "succeeded",
   "image.destroy.failed": "failed",
   "image.found-missing": "failed",
+  "pod.create.requested": "queued",
+  "pod.address.changed": "running",
+  "pod.prepare.started": "running",
+  "pod.prepared": "succeeded",
+  "pod.prepare.failed": "failed",
+  "pod.start.requested": "queued",
+  "pod.start.started": "running",
+  "pod.started": "succeeded",
+  "pod.start.failed": "failed",
+  "pod.app.exited": "running",
+  "pod.exited": "succeeded",
+  "pod.stop.requested": "queued",
+  "pod.stop.started": "running",
+  "pod.stopped": "succeeded",
+  "pod.stop.failed": "failed",
+  "pod.found-dead": "failed",
+  "pod.destroy.requested": "queued",
+  "pod.destroy.started": "running",
+  "pod.destroyed": "succeeded",
+  "pod.destroy.failed": "failed",
   "trust.key.added": "succeeded",
   "trust.key.removed": "succeeded",
 };
@@ -132,6 +192,11 @@ export const SYSTEM_ACTOR = "system";
 /** Pure. The stream of an image (keyed by its internal UUID: the image ID is known only after import). */
 export function imageStream(uuid: string): string {
   return `image/${uuid}`;
+}
+
+/** Pure. The stream of a pod. */
+export function podStream(uuid: string): string {
+  return `pod/${uuid}`;
 }
 
 /** Pure. The stream of a trusted key. */

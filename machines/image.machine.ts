@@ -42,7 +42,7 @@ export type ImageEvent =
   | ({ type: "image.found-missing" } & EventData<"image.found-missing">);
 
 /** The job an `enqueue` action asks for; the engine adds the stream and the record's seq. */
-export interface EnqueueParams {
+export interface ImageEnqueueParams {
   queue: "images";
   name: "import" | "fetch" | "destroy";
 }
@@ -58,7 +58,7 @@ export const imageMachine = setup({
       event.type === "image.fetch.requested" ? { fetch: event.fetch, insecure: event.insecure } : {},
     ),
     // Collected by the engine from transition()'s action list; never executed.
-    enqueue: (_args, _params: EnqueueParams) => {},
+    enqueue: (_args, _params: ImageEnqueueParams) => {},
   },
   guards: {
     mayRestart: ({ context }) => context.restarts < MAX_IMPORT_RESTARTS,

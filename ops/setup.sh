@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(redis-server zfs-fuse appc-spec busybox-static xz-utils bzip2 gzip tar util-linux iproute2 procps openssl gnupg curl)
+packages=(redis-server zfs-fuse appc-spec busybox-static xz-utils bzip2 gzip tar util-linux iproute2 procps openssl gnupg curl gcc libc6-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,5 +24,7 @@ fi
 echo "setup: building"
 npx tsc -p tsconfig.json
 chmod +x dist/api/cli/main.js
+# The pod helper (chroot, user switch, exec) is a static C program: it runs where no library is.
+bash ops/build-stage2.sh
 
 bash ops/zfs-daemon.sh

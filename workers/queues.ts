@@ -3,7 +3,7 @@ import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import { z } from "zod";
 import type { JobSpec } from "../machines/log/index.js";
 
-export const QUEUE_NAMES = ["images"] as const;
+export const QUEUE_NAMES = ["images", "pods"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** What every job carries: the stream it works for and the seq of the record that asked for it. */

@@ -21,6 +21,13 @@ export interface ParsedArgs {
   values: Map<string, string[]>;
   /** The boolean flags that were given. */
   booleans: Set<string>;
+  /**
+   * Value flags and positionals in the order given, for commands where a flag belongs to the argument
+   * before it (`pod create IMAGE --app-name web IMAGE2 ...`).
+   */
+  sequence: Array<{ flag: string; value: string } | { positional: string }>;
+  /** What came after `--` (also in positionals), or undefined when there was no `--`. */
+  rest: string[] | undefined;
 }
 
 /** Pure. Merges flag specs (a command's own and the global ones). */
@@ -34,20 +41,25 @@ export function mergeSpecs(...specs: FlagSpec[]): FlagSpec {
 
 /** Pure. Parses `argv` by `spec`; throws `invalid` naming an unknown flag or a flag missing its value. */
 export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], values: new Map(), booleans: new Set() };
+  const out: ParsedArgs = { positionals: [], values: new Map(), booleans: new Set(), sequence: [], rest: undefined };
   const canonical = (name: string) => spec.alias?.[name] ?? name;
   const isBoolean = (name: string) => spec.boolean?.includes(name) ?? false;
   const takesValue = (name: string) => spec.value?.includes(name) ?? false;
-  const addValue = (name: string, v: string) => out.values.set(name, [...(out.values.get(name) ?? []), v]);
+  const addValue = (name: string, v: string) => {
+    out.values.set(name, [...(out.values.get(name) ?? []), v]);
+    out.sequence.push({ flag: name, value: v });
+  };
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
-      out.positionals.push(...argv.slice(i + 1));
+      out.rest = argv.slice(i + 1);
+      out.positionals.push(...out.rest);
       break;
     }
     if (arg === "-" || !arg.startsWith("-")) {
       out.positionals.push(arg);
+      out.sequence.push({ positional: arg });
       continue;
     }
     const long = arg.startsWith("--");

@@ -12,6 +12,8 @@ import { exportCommand } from "./commands/image-export.js";
 import { destroyCommand, fetchCommand, importCommand, listCommand, showCommand } from "./commands/image.js";
 import { trustAddCommand, trustListCommand, trustRemoveCommand } from "./commands/trust.js";
 import { opListCommand, opShowCommand, opWaitCommand } from "./commands/op.js";
+import { podCreateCommand, podDestroyCommand, podListCommand, podShowCommand, podStartCommand, podStopCommand } from "./commands/pod.js";
+import { consoleCommand, execCommand, logsCommand, runCommand } from "./commands/pod-io.js";
 import type { CliContext, Command } from "./context.js";
 import { exitCodeOf, EXIT_CODES, renderError } from "./exit.js";
 import { commandHelp, groupHelp, mainHelp } from "./help.js";
@@ -24,6 +26,16 @@ export const COMMANDS: readonly Command[] = [
   showCommand,
   exportCommand,
   destroyCommand,
+  podCreateCommand,
+  podStartCommand,
+  podStopCommand,
+  podDestroyCommand,
+  podListCommand,
+  podShowCommand,
+  logsCommand,
+  execCommand,
+  consoleCommand,
+  runCommand,
   historyCommand,
   opListCommand,
   opShowCommand,
@@ -43,6 +55,7 @@ export interface CliIo {
   stdin: CliContext["stdin"];
   env: Record<string, string | undefined>;
   cwd: string;
+  spawnInteractive?: CliContext["spawnInteractive"];
   /** The client to use; by default HTTP on `<root>/jetpack.sock`. */
   makeClient?: (socket: string, root: string) => ApiClient;
 }
@@ -145,8 +158,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const root = rootOf(args, io.env, io.cwd);
     const socket = `${root}/jetpack.sock`;
     client = io.makeClient ? io.makeClient(socket, root) : new SocketClient(socket, root, currentActor(io.env));
-    await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json") });
-    return 0;
+    const code = await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json"), ...(io.spawnInteractive ? { spawnInteractive: io.spawnInteractive } : {}) });
+    return code ?? 0;
   } catch (err) {
     io.stderr.write(renderError(err, json));
     return exitCodeOf(err);

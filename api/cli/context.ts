@@ -23,6 +23,8 @@ export interface CliContext {
   json: boolean;
   /** Pauses between polls; tests make it instant. */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Runs a program on this host with the terminal handed over (pod exec, console); resolves with its exit code. */
+  spawnInteractive?: (cmd: string, args: string[], env: Record<string, string>) => Promise<number>;
   now?: () => number;
 }
 
@@ -36,5 +38,6 @@ export interface Command {
   /** More about arguments and flags, shown by `jetpack help <command>`. */
   details?: string;
   flags: FlagSpec;
-  run(args: ParsedArgs, ctx: CliContext): Promise<void>;
+  /** Resolves with the process's exit code when it is not 0 on success (`jetpack run` passes the app's on). */
+  run(args: ParsedArgs, ctx: CliContext): Promise<void | number>;
 }

@@ -1,6 +1,17 @@
 #!/usr/bin/env node
 // The `jetpack` executable (package.json bin: dist/api/cli/main.js): wires runCli to this process.
+import os from "node:os";
+import { startProcess } from "../../workers/host/exec.js";
 import { runCli } from "./cli.js";
+
+/** `pod exec` and `pod console`: the program gets this terminal; its exit code (128+n for a signal) is ours. */
+function spawnInteractive(cmd: string, args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = startProcess(cmd, args, { stdio: "inherit", env });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+  });
+}
 
 // `jetpack history | head` closes the pipe early: that is the reader being done, not a failure.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -18,4 +29,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
+  spawnInteractive,
 });

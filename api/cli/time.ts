@@ -27,3 +27,12 @@ export function parseTime(text: string, now: Date, flag: string): Date {
     hint: "give a date (2024-05-01), a date and time (2024-05-01T12:00, local unless it ends in Z or +hh:mm), or how long ago (30s, 10m, 2h, 1d, 1w)",
   });
 }
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Pure. A duration flag (`10s`, `500ms`, `2m`, `1h`; a bare number is seconds) in milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw fail("invalid", "JP_ERR_CLI_FLAG", `--${flag} ${text} is not a duration`, { hint: "e.g. 10s, 500ms, 2m" });
+  return Math.round(Number(m[1]) * DURATION_MS[m[2] ?? "s"]!);
+}

@@ -12,6 +12,15 @@ import { Engine } from "../../machines/engine.js";
 import { EventLog, readLog } from "../../machines/log/index.js";
 import { emptyImages, foldImages } from "../../machines/projections/images.js";
 import { emptyOperations, foldOperations } from "../../machines/projections/operations.js";
+import { emptyPods, foldPods } from "../../machines/projections/pods.js";
+import { DEFAULT_POD_POOL, parsePool, pickAddress, poolExhausted } from "../../machines/network/pool.js";
+import { DEFAULT_BRIDGE } from "../../workers/host/network/index.js";
+import { podJobProcessor } from "../../workers/pods/jobs.js";
+import { appLogPath, podDir } from "../../workers/pods/layout.js";
+import { linuxPodHost } from "../../workers/pods/linux-host.js";
+import { runSpecOf, readPodSecrets } from "../../workers/pods/plan-context.js";
+import { recoverPods } from "../../workers/pods/recover.js";
+import { PodWatchers } from "../../workers/pods/watch.js";
 import { ProgressBoard } from "../../machines/progress.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "../../workers/host/redis.js";
 import { createZfsStorage } from "../../workers/host/zfs/index.js";
@@ -39,7 +48,16 @@ export interface DaemonOptions {
   ca?: string;
   /** Discovery and downloads on this port instead of 443 (a test registry on loopback). */
   discoveryPort?: number;
+  /** The pod network (IPv4 CIDR); pods get addresses from it, the host its first address. */
+  podNetwork?: string;
+  /** The host bridge of the pod network. */
+  bridge?: string;
+  /** The metadata service's port on the pod network's gateway. */
+  metadataPort?: number;
 }
+
+/** Where pods find the metadata service on the gateway (AC_METADATA_URL). */
+export const DEFAULT_METADATA_PORT = 2375;
 
 export interface RunningDaemon {
   socket: string;
@@ -66,6 +84,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     cleanups.push(() => log.close());
     const images = emptyImages();
     const operations = emptyOperations();
+    const pods = emptyPods();
+    const pool = parsePool(opts.podNetwork ?? DEFAULT_POD_POOL);
     const progress = new ProgressBoard();
     let queues: ReturnType<typeof openQueues> | undefined;
     const engine = new Engine({
@@ -77,6 +97,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       onRecord: (rec) => {
         foldImages(images, rec);
         foldOperations(operations, rec);
+        foldPods(pods, rec);
       },
       onEnqueueError: (err) => say(`could not enqueue jobs (will retry): ${(err as Error).message}`),
     });
@@ -126,11 +147,42 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     worker.on("error", (err) => say(`worker: ${err.message}`));
     cleanups.push(() => worker.close(true));
 
+    const podHost = linuxPodHost({ pool, bridge: opts.bridge ?? DEFAULT_BRIDGE });
+    const watchers = new PodWatchers({ engine, host: podHost, layout, say });
+    cleanups.push(async () => watchers.closeAll());
+    const pickPodAddress = (taken: ReadonlySet<string>) => {
+      const ip = pickAddress(pool, taken);
+      if (ip === undefined) throw poolExhausted(pool);
+      return ip;
+    };
+    const metadataBase = `http://${pool.gateway}:${opts.metadataPort ?? DEFAULT_METADATA_PORT}`;
+    const podReport = await recoverPods({ engine, host: podHost, watchers });
+    if (podReport.releasedNetworks.length > 0) say(`recovery: released the networks of pods that do not run: ${podReport.releasedNetworks.join(", ")}`);
+    // One job per pod at a time comes from the pod machine; several pods start side by side.
+    const podWorker = new Worker(
+      "pods",
+      podJobProcessor({ engine, storage, layout, host: podHost, images: () => images.values(), pods: () => pods, watchers, pickAddress: pickPodAddress, metadataBase }),
+      { connection, prefix, concurrency: opts.workerConcurrency ?? 4, lockDuration: 60_000 },
+    );
+    podWorker.on("error", (err) => say(`pod worker: ${err.message}`));
+    cleanups.push(() => podWorker.close(true));
+
     const app = build({
       trust: trustApi(trust, `${root}/tmp`, fetching.dispatcher),
       engine,
       images: () => images,
       operations: () => operations,
+      pods: () => pods,
+      podApi: {
+        pickAddress: pickPodAddress,
+        logPath: (uuid, app) => appLogPath(layout, uuid, app),
+        async execCommand(uuid, app, argv) {
+          const pod = pods.pods.get(uuid);
+          const secrets = await readPodSecrets(layout, uuid);
+          const { spec } = runSpecOf({ layout, uuid, manifest: pod?.manifest, ip: pod?.ip ?? null, images: images.values(), metadataBase, token: secrets.token, cgroups: false });
+          return podHost.execCommand(podDir(layout, uuid), spec, app, argv);
+        },
+      },
       progress,
       logPath: log.path,
       aciPath: (id) => `${imageDir(layout, id)}/aci`,

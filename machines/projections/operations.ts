@@ -61,6 +61,13 @@ function resultOf(rec: LogRecord): Record<string, unknown> {
       return { id: data.id, name: data.name };
     case "image.import.duplicate":
       return { id: data.id, existing: true };
+    case "pod.prepared":
+    case "pod.started":
+    case "pod.destroyed":
+      return { uuid: rec.stream.slice("pod/".length) };
+    case "pod.stopped":
+    case "pod.exited":
+      return { uuid: rec.stream.slice("pod/".length), apps: data.apps };
     default:
       return {};
   }

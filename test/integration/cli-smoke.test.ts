@@ -3,23 +3,18 @@
 // turns each queued job into the events a real one would append.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
-import { build } from "../../api/app.js";
 import { VERSION } from "../../api/version.js";
 import { Engine } from "../../machines/engine.js";
 import { EventLog, type JobSpec } from "../../machines/log/index.js";
-import { emptyImages, foldImages } from "../../machines/projections/images.js";
-import { emptyOperations, foldOperations } from "../../machines/projections/operations.js";
-import { ProgressBoard } from "../../machines/progress.js";
 import { CLI } from "../support/daemon.js";
 import { REPO_ROOT } from "../support/repo.js";
-import { trustApi } from "../../api/daemon/trust-api.js";
-import { TrustStore } from "../../workers/images/trust/index.js";
+import { buildInMemoryApi } from "../support/api-deps.js";
 
 
 interface Run {
@@ -78,33 +73,18 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "jp-cli-smoke-"));
   root = join(dir, "root");
   await mkdir(join(root, "store"), { recursive: true });
-  log = await EventLog.open(join(root, "log/events.jsonl"));
-  const images = emptyImages();
-  const operations = emptyOperations();
   const aciPath = (id: string) => join(root, "store", `${id}.aci`);
   let work: ((job: JobSpec) => Promise<void>) | undefined;
-  const engine = new Engine({
-    log,
+  const api = await buildInMemoryApi(root, {
     // Later, not now: the engine is still inside the dispatch that asked for the job.
     enqueue: async (jobs) => void setTimeout(() => jobs.forEach((j) => void work!(j).catch((err) => console.error("stand-in worker:", err))), 50),
-    onRecord: (rec) => {
-      foldImages(images, rec);
-      foldOperations(operations, rec);
-    },
-  });
-  work = standInWorker(engine, aciPath);
-  app = build({
-    trust: trustApi(new TrustStore(`${dir}/trust`), `${dir}/tmp`, undefined),
-    engine,
-    images: () => images,
-    operations: () => operations,
-    progress: new ProgressBoard(),
-    logPath: log.path,
     aciPath,
     uploadDir: join(root, "uploads"),
-    newId: randomUUID,
     version: VERSION,
   });
+  log = api.log;
+  app = api.app;
+  work = standInWorker(api.engine, aciPath);
   await app.listen({ path: join(root, "jetpack.sock") });
 });
 

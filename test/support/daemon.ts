@@ -1,7 +1,10 @@
 // A real jetpack daemon for integration tests: its own root dir, ZFS dataset and embedded redis-server,
 // run as a child process (so tests can kill -9 it), plus helpers to call its API and run the CLI.
+import { killPod } from "../../workers/pods/supervisor/client.js";
+import { teardownPodNetwork } from "../../workers/host/network/index.js";
+import { removePodCgroups } from "../../workers/host/cgroups/index.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Client } from "undici";
@@ -124,6 +127,8 @@ export async function startTestDaemon(opts: { zfsRoot: string; root?: string; ar
     async destroy() {
       await exitOf("SIGTERM");
       killRedisOf(root);
+      // Pods outlive their daemon by design; a test's pods end with the test.
+      await killPodsOf(root);
     },
   };
   return d;
@@ -143,6 +148,22 @@ export async function teardown(daemon: TestDaemon | undefined, pool: { destroy()
     }
   }
   if (errors.length > 0) throw errors[0];
+}
+
+/** Effects. Kills every pod of `root` (supervisor, namespaces) and releases its network and cgroups. */
+export async function killPodsOf(root: string): Promise<void> {
+  let uuids: string[] = [];
+  try {
+    uuids = readdirSync(`${root}/pods`);
+  } catch {
+    return;
+  }
+  for (const uuid of uuids) {
+    await killPod(`${root}/pods/${uuid}`).catch(() => undefined);
+    if (!/^[0-9a-f-]{36}$/.test(uuid)) continue;
+    await teardownPodNetwork(uuid).catch(() => undefined);
+    await removePodCgroups(uuid).catch(() => undefined);
+  }
 }
 
 /** Ends the embedded redis-server of `root` by the pid it wrote, if it still runs. */

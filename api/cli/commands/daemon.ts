@@ -4,7 +4,7 @@
 // starts without them.
 import type { DaemonOptions, RunningDaemon } from "../../daemon/main.js";
 import { resolve } from "node:path";
-import { lastValue, expectPositionals, type ParsedArgs } from "../args.js";
+import { expectPositionals, intValue, lastValue, type ParsedArgs } from "../args.js";
 import type { CliContext, Command } from "../context.js";
 
 export interface SignalSource {
@@ -54,6 +54,9 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
   const redis = lastValue(args, "redis");
   const ca = lastValue(args, "ca");
   const port = lastValue(args, "discovery-port");
+  const podNetwork = lastValue(args, "pod-network");
+  const bridge = lastValue(args, "bridge");
+  const metadataPort = intValue(args, "metadata-port", 1);
   const say = (line: string) => void ctx.stderr.write(`jetpack daemon: ${line}\n`);
   // Listen before starting, so a signal during a slow start still ends in a clean stop.
   const { signalled, cancel } = firstSignal(deps.signals, (s) => {
@@ -69,6 +72,9 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
       ...(redis !== undefined ? { redis } : {}),
       ...(ca !== undefined ? { ca: resolve(ctx.cwd, ca) } : {}),
       ...(port !== undefined ? { discoveryPort: Number(port) } : {}),
+      ...(podNetwork !== undefined ? { podNetwork } : {}),
+      ...(bridge !== undefined ? { bridge } : {}),
+      ...(metadataPort !== undefined ? { metadataPort } : {}),
     });
   } catch (err) {
     cancel();
@@ -89,7 +95,7 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
 
 export const daemonCommand: Command = {
   words: ["daemon"],
-  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL] [--ca FILE]",
+  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL] [--ca FILE] [--pod-network CIDR] [--bridge NAME]",
   summary: "run the daemon: the API on <root>/jetpack.sock, the workers and the event log",
   details: [
     "Runs in the foreground until SIGINT or SIGTERM, then stops cleanly (a second signal leaves at once).",
@@ -97,8 +103,11 @@ export const daemonCommand: Command = {
     "  --redis URL    an external Redis (redis://... or a socket path); without it the daemon runs its own",
     "  --ca FILE      extra certificate authorities (PEM) to trust when fetching images and keys",
     "  --discovery-port N  discovery and downloads on port N instead of 443 (a registry on a test port)",
+    "  --pod-network CIDR  the pods' addresses (default 172.29.0.0/24; the host takes the first)",
+    "  --bridge NAME  the host bridge of the pod network (default jetpack0)",
+    "  --metadata-port N  the metadata service's port on the pod network's gateway (default 2375)",
     "Per-host fetch headers (e.g. Authorization) come from <root>/auth.json (mode 0600).",
   ].join("\n"),
-  flags: { value: ["zfs", "redis", "ca", "discovery-port"] },
+  flags: { value: ["zfs", "redis", "ca", "discovery-port", "pod-network", "bridge", "metadata-port"] },
   run: (args, ctx) => runDaemon(args, ctx),
 };

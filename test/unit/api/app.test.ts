@@ -4,15 +4,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
-import { randomUUID } from "node:crypto";
-import { build } from "../../../api/app.js";
-import { Engine } from "../../../machines/engine.js";
+import type { build } from "../../../api/app.js";
+import { buildInMemoryApi } from "../../support/api-deps.js";
 import { EventLog, type JobSpec } from "../../../machines/log/index.js";
-import { emptyImages, foldImages } from "../../../machines/projections/images.js";
-import { emptyOperations, foldOperations } from "../../../machines/projections/operations.js";
-import { ProgressBoard } from "../../../machines/progress.js";
-import { trustApi } from "../../../api/daemon/trust-api.js";
-import { TrustStore } from "../../../workers/images/trust/index.js";
 
 let dir: string;
 let log: EventLog;
@@ -22,29 +16,9 @@ const jobs: JobSpec[] = [];
 before(async () => {
   dir = await mkdtemp(`${tmpdir()}/jp-api-`);
   await writeFile(`${dir}/some.aci`, "not really an aci");
-  log = await EventLog.open(`${dir}/events.jsonl`);
-  const images = emptyImages();
-  const operations = emptyOperations();
-  const engine = new Engine({
-    log,
-    enqueue: async (j) => void jobs.push(...j),
-    onRecord: (r) => {
-      foldImages(images, r);
-      foldOperations(operations, r);
-    },
-  });
-  app = build({
-    trust: trustApi(new TrustStore(`${dir}/trust`), `${dir}/tmp`, undefined),
-    engine,
-    images: () => images,
-    operations: () => operations,
-    progress: new ProgressBoard(),
-    logPath: log.path,
-    aciPath: (id) => `${dir}/${id}.aci`,
-    uploadDir: `${dir}/uploads`,
-    newId: randomUUID,
-    version: "test",
-  });
+  const api = await buildInMemoryApi(dir, { enqueue: async (j) => void jobs.push(...j) });
+  log = api.log;
+  app = api.app;
 });
 
 after(async () => {

@@ -1,0 +1,167 @@
+// Pods as a user runs them: a real daemon on a zfs-fuse pool, a busybox image, and the pod commands of
+// the CLI: run, create, start, logs, exec, stop, destroy, and a daemon killed while a pod runs.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { after, before, describe, it } from "node:test";
+import { randomBytes } from "node:crypto";
+import { listPodNetworks, removeBridge } from "../../../workers/host/network/index.js";
+import { repoPath } from "../../support/repo.js";
+import { sleep, startTestDaemon, teardown, type TestDaemon } from "../../support/daemon.js";
+import { createTestPool, type TestPool } from "../../support/zfs-pool.js";
+
+let pool: TestPool;
+let daemon: TestDaemon;
+let work: string;
+const bridge = `jpt${randomBytes(3).toString("hex")}`;
+const net = `10.253.${1 + (randomBytes(1)[0]! % 250)}`;
+
+before(async () => {
+  pool = await createTestPool({ sizeMiB: 1024 });
+  work = await mkdtemp(`${tmpdir()}/jp-pods-`);
+  daemon = await startTestDaemon({ zfsRoot: `${pool.pool}/jetpack`, args: ["--pod-network", `${net}.0/24`, "--bridge", bridge] });
+  execFileSync("bash", [repoPath("ops/images/busybox.sh"), `${work}/busybox.aci`, "example.com/busybox", "1.0.0"]);
+  const r = daemon.cli(["image", "import", `${work}/busybox.aci`, "--insecure-options=image"]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+after(async () => {
+  await teardown(daemon, pool, work);
+  await removeBridge(bridge).catch(() => undefined);
+});
+
+/** A pod manifest with apps running shell commands in the busybox image. */
+function podFile(name: string, apps: Array<{ name: string; sh: string; user?: string; group?: string; mounts?: Array<{ volume: string; path: string }> }>, volumes: unknown[] = []): string {
+  const manifest = {
+    acVersion: "0.8.11",
+    acKind: "PodManifest",
+    apps: apps.map((a) => ({
+      name: a.name,
+      image: { name: "example.com/busybox", labels: [{ name: "version", value: "1.0.0" }] },
+      app: { exec: ["/bin/sh", "-c", a.sh], user: a.user ?? "0", group: a.group ?? "0" },
+      mounts: a.mounts ?? [],
+    })),
+    volumes,
+  };
+  const path = `${work}/${name}.json`;
+  writeFileSync(path, JSON.stringify(manifest));
+  return path;
+}
+
+async function podJson(ref: string): Promise<any> {
+  const r = await daemon.run(["pod", "show", ref, "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+async function waitState(ref: string, state: string, timeoutMs = 30_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pod = await podJson(ref);
+    if (pod.state === state) return pod;
+    if (Date.now() > deadline) throw new Error(`pod ${ref} is ${pod.state}, not ${state}, after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+describe("pods", () => {
+  it("jetpack run --rm prints the app's output and exits with its exit code, leaving no pod", async () => {
+    const file = podFile("exit3", [{ name: "main", sh: "echo out-line; echo err-line >&2; exit 3" }]);
+    const r = await daemon.run(["run", "-f", file, "--rm"]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stdout, /out-line/);
+    assert.match(r.stdout, /err-line/);
+    const list = JSON.parse((await daemon.run(["pod", "list", "--json"])).stdout);
+    assert.equal(list.length, 0);
+  });
+
+  it("two apps share an empty volume and each app's lines come prefixed by its name", async () => {
+    const file = podFile(
+      "share",
+      [
+        { name: "writer", sh: "echo shared-data > /vol/file; sleep 0.5", mounts: [{ volume: "data", path: "/vol" }] },
+        { name: "reader", sh: "sleep 1.5; cat /vol/file", mounts: [{ volume: "data", path: "/vol" }] },
+      ],
+      [{ name: "data", kind: "empty" }],
+    );
+    const r = await daemon.run(["run", "-f", file, "--rm"]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^reader \| shared-data$/m);
+  });
+
+  it("create, start, exec, logs, stop and destroy a named pod; exec passes the exit code and the app's environment", async () => {
+    const file = podFile("svc", [{ name: "svc", sh: "echo started; trap 'echo got-term; exit 0' TERM; while true; do sleep 0.1; done" }]);
+    const created = await daemon.run(["pod", "create", "-f", file, "--name", "svc"]);
+    assert.equal(created.code, 0, created.stderr);
+    const uuid = created.stdout.trim();
+    assert.match(uuid, /^[0-9a-f-]{36}$/);
+    assert.equal((await podJson("svc")).state, "prepared");
+    assert.ok(execFileSync("zfs", ["list", "-H", "-o", "name", "-t", "all", "-r", `${pool.pool}/jetpack/pods/${uuid}`], { encoding: "utf8" }).includes(`rootfs.0@parent`));
+
+    const started = await daemon.run(["pod", "start", "svc"]);
+    assert.equal(started.code, 0, started.stderr);
+    const pod = await podJson("svc");
+    assert.equal(pod.state, "running");
+    assert.ok(pod.ip.startsWith(`${net}.`));
+    // The host reaches the pod's address.
+    execFileSync("busybox", ["ping", "-c", "1", "-W", "2", pod.ip]);
+
+    const env = await daemon.run(["pod", "exec", "svc", "--", "/bin/sh", "-c", "echo $AC_APP_NAME $container; hostname; exit 7"]);
+    assert.equal(env.code, 7, env.stderr);
+    assert.match(env.stdout, /^svc jetpack$/m);
+    assert.match(env.stdout, new RegExp(`^${uuid}$`, "m"));
+
+    const stopped = await daemon.run(["pod", "stop", "svc", "--timeout", "5s"]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const after = await podJson("svc");
+    assert.equal(after.state, "exited");
+    assert.equal(after.apps[0].exitCode, 0);
+    const logs = await daemon.run(["pod", "logs", "svc"]);
+    assert.match(logs.stdout, /started\n[\s\S]*got-term/);
+    assert.ok(!(await listPodNetworks()).some((n) => n === `jetpack-${uuid.replaceAll("-", "").slice(0, 12)}`), "a stopped pod holds no network namespace");
+
+    // An exited pod starts again from the same rootfs.
+    assert.equal((await daemon.run(["pod", "start", "svc"])).code, 0);
+    assert.equal((await podJson("svc")).state, "running");
+    const destroyed = await daemon.run(["pod", "destroy", "svc"]);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    assert.equal(existsSync(`${daemon.root}/pods/${uuid}`), false);
+    const left = execFileSync("zfs", ["list", "-H", "-o", "name", "-r", `${pool.pool}/jetpack/pods`], { encoding: "utf8" }).trim().split("\n");
+    assert.deepEqual(left, [`${pool.pool}/jetpack/pods`]);
+    const history = await daemon.run(["history", "--stream", `pod/${uuid}`]);
+    assert.match(history.stdout, /pod\.start\.requested/);
+    assert.match(history.stdout, /pod\.destroyed/);
+  });
+
+  it("a missing working directory fails the start with that reason, and the pod can be destroyed", async () => {
+    const path = `${work}/nowd.json`;
+    const manifest = JSON.parse(readFileSync(podFile("nowd0", [{ name: "main", sh: "true" }]), "utf8"));
+    manifest.apps[0].app.workingDirectory = "/no/such/dir";
+    writeFileSync(path, JSON.stringify(manifest));
+    const created = await daemon.run(["pod", "create", "-f", path, "--name", "nowd"]);
+    assert.equal(created.code, 0, created.stderr);
+    const r = await daemon.run(["pod", "start", "nowd"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\/no\/such\/dir/);
+    assert.equal((await podJson("nowd")).state, "prepared");
+    assert.equal((await daemon.run(["pod", "destroy", "nowd"])).code, 0);
+  });
+
+  it("a pod keeps running while the daemon is killed, and its exit code is recorded after the restart", async () => {
+    const file = podFile("long", [{ name: "long", sh: "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5" }]);
+    const created = await daemon.run(["pod", "create", "-f", file, "--name", "long"]);
+    assert.equal(created.code, 0, created.stderr);
+    const uuid = created.stdout.trim();
+    assert.equal((await daemon.run(["pod", "start", "long"])).code, 0);
+    await daemon.crash();
+    // The app lives on without the daemon; let it end while nobody watches.
+    writeFileSync(`${daemon.root}/pods/${uuid}/rootfs/0/tmp/go`, "");
+    await sleep(1000);
+    await daemon.restart();
+    const pod = await waitState("long", "exited");
+    assert.equal(pod.apps[0].exitCode, 5);
+    assert.equal((await daemon.run(["pod", "destroy", "long"])).code, 0);
+  });
+});

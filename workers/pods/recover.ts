@@ -1,0 +1,44 @@
+// Boot-time reconciliation of pods with the host. Effects.
+//
+// Supervisors outlive the daemon, so a pod the log says runs is watched again (its first status carries
+// any exit that happened meanwhile). A pod that does not run holds no network namespace and no cgroup:
+// whatever a crash left of them goes. Unfinished prepare/start/stop/destroy jobs are re-queued by the
+// engine's pending jobs, and each of them finishes or redoes its work.
+import type { Engine } from "../../machines/engine.js";
+import type { PodContext, PodState } from "../../machines/pod.machine.js";
+import { listPodNetworks, netnsName } from "../host/network/index.js";
+import type { PodHost } from "./host.js";
+import type { PodWatchers } from "./watch.js";
+
+export interface PodRecoveryReport {
+  watched: string[];
+  releasedNetworks: string[];
+}
+
+/** States in which a pod may hold a network namespace and cgroups. */
+const HOLDS_HOST: ReadonlySet<PodState> = new Set(["starting", "running", "stopping", "destroying"]);
+
+/** Effects. Attaches watchers to running pods and releases what pods that do not run still hold. */
+export async function recoverPods(deps: { engine: Engine; host: PodHost; watchers: PodWatchers }): Promise<PodRecoveryReport> {
+  const report: PodRecoveryReport = { watched: [], releasedNetworks: [] };
+  const holding = new Set<string>();
+  for (const entry of deps.engine.streamsOf("pod")) {
+    const state = entry.state.value as PodState;
+    const ctx = entry.state.context as unknown as PodContext;
+    if (state === "running") {
+      deps.watchers.attach(ctx.uuid, entry.stream);
+      report.watched.push(ctx.uuid);
+    }
+    if (HOLDS_HOST.has(state)) holding.add(netnsName(ctx.uuid));
+  }
+  const byName = new Map(deps.engine.streamsOf("pod").map((e) => [netnsName((e.state.context as unknown as PodContext).uuid), (e.state.context as unknown as PodContext).uuid]));
+  for (const name of await listPodNetworks()) {
+    if (holding.has(name)) continue;
+    const uuid = byName.get(name);
+    if (uuid === undefined) continue; // another daemon's pod (another root) on this host: not ours to touch
+    await deps.host.teardownNetwork(uuid);
+    await deps.host.removeCgroups(uuid).catch(() => {});
+    report.releasedNetworks.push(name);
+  }
+  return report;
+}
