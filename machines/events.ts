@@ -116,6 +116,8 @@ export const EVENT_DATA = {
   "pod.stop.failed": z.object({ error: ErrorDataSchema }),
   /** Recovery found a running pod's supervisor gone (host reboot, kill -9 of everything). */
   "pod.found-dead": z.object({ reason: z.string(), apps: z.array(PodAppStatusSchema) }),
+  /** Recovery found the pod's job interrupted by a daemon stop: the same step runs again, as a new job. */
+  "pod.restarted": z.object({ reason: z.string() }),
   "pod.destroy.requested": z.object({}),
   "pod.destroy.started": z.object({ jobSeq: z.number().int() }),
   "pod.destroyed": z.object({}),
@@ -178,6 +180,7 @@ export const OPERATION_STATE_AFTER: Record<EventType, OperationState> = {
   "pod.stopped": "succeeded",
   "pod.stop.failed": "failed",
   "pod.found-dead": "failed",
+  "pod.restarted": "queued",
   "pod.destroy.requested": "queued",
   "pod.destroy.started": "running",
   "pod.destroyed": "succeeded",

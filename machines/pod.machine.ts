@@ -47,6 +47,7 @@ interface PodEventMap {
   "pod.stopped": EventData<"pod.stopped">;
   "pod.stop.failed": EventData<"pod.stop.failed">;
   "pod.found-dead": EventData<"pod.found-dead">;
+  "pod.restarted": EventData<"pod.restarted">;
   "pod.destroy.requested": EventData<"pod.destroy.requested">;
   "pod.destroy.started": EventData<"pod.destroy.started">;
   "pod.destroyed": EventData<"pod.destroyed">;
@@ -107,6 +108,8 @@ export const podMachine = setup({
     preparing: {
       entry: { type: "enqueue", params: { queue: "pods", name: "prepare" } },
       on: {
+        // A job cut short by a daemon stop runs again under a new id (the old one, if it wakes, is stale).
+        "pod.restarted": { target: "preparing", reenter: true },
         "pod.prepare.started": { actions: "clearError" },
         "pod.address.changed": { actions: assign({ ip: ({ event }) => event.to, skippedIps: ({ context, event }) => [...context.skippedIps, event.from] }) },
         "pod.prepared": { target: "prepared", actions: assign({ lastError: null }) },
@@ -123,6 +126,8 @@ export const podMachine = setup({
     starting: {
       entry: { type: "enqueue", params: { queue: "pods", name: "start" } },
       on: {
+        // A job cut short by a daemon stop runs again under a new id (the old one, if it wakes, is stale).
+        "pod.restarted": { target: "starting", reenter: true },
         "pod.start.started": { actions: "clearError" },
         "pod.started": {
           target: "running",
@@ -146,6 +151,8 @@ export const podMachine = setup({
     stopping: {
       entry: { type: "enqueue", params: { queue: "pods", name: "stop" } },
       on: {
+        // A job cut short by a daemon stop runs again under a new id (the old one, if it wakes, is stale).
+        "pod.restarted": { target: "stopping", reenter: true },
         "pod.stop.started": { actions: "clearError" },
         "pod.app.exited": { actions: assign({ apps: ({ context, event }) => withAppExited(context.apps, event) }) },
         // The apps may end on their own while the stop job is on its way: the pod has exited either way.
@@ -163,6 +170,8 @@ export const podMachine = setup({
     destroying: {
       entry: { type: "enqueue", params: { queue: "pods", name: "destroy" } },
       on: {
+        // A job cut short by a daemon stop runs again under a new id (the old one, if it wakes, is stale).
+        "pod.restarted": { target: "destroying", reenter: true },
         "pod.destroy.started": { actions: "clearError" },
         "pod.destroyed": "destroyed",
         "pod.destroy.failed": { target: "failed", actions: "recordError" },

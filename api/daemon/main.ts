@@ -14,7 +14,8 @@ import { emptyImages, foldImages } from "../../machines/projections/images.js";
 import { emptyOperations, foldOperations } from "../../machines/projections/operations.js";
 import { emptyPods, foldPods } from "../../machines/projections/pods.js";
 import { DEFAULT_POD_POOL, parsePool, pickAddress, poolExhausted } from "../../machines/network/pool.js";
-import { DEFAULT_BRIDGE } from "../../workers/host/network/index.js";
+import { DEFAULT_BRIDGE, ensureBridge } from "../../workers/host/network/index.js";
+import { startMetadataService } from "../mds/listen.js";
 import { podJobProcessor } from "../../workers/pods/jobs.js";
 import { appLogPath, podDir } from "../../workers/pods/layout.js";
 import { linuxPodHost } from "../../workers/pods/linux-host.js";
@@ -156,7 +157,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       return ip;
     };
     const metadataBase = `http://${pool.gateway}:${opts.metadataPort ?? DEFAULT_METADATA_PORT}`;
+    // The metadata service lives on the pod network's gateway, which the bridge holds.
+    const bridge = opts.bridge ?? DEFAULT_BRIDGE;
+    const mds = await startMetadataService(
+      { pods: () => pods, images: () => images, secretsOf: (uuid) => readPodSecrets(layout, uuid), say },
+      { host: pool.gateway, port: opts.metadataPort ?? DEFAULT_METADATA_PORT, beforeListen: () => ensureBridge({ pool, bridge }) },
+    );
+    cleanups.push(() => mds.close());
     const podReport = await recoverPods({ engine, host: podHost, watchers });
+    if (podReport.restarted.length > 0) say(`recovery: pods whose step runs again: ${podReport.restarted.join(", ")}`);
     if (podReport.releasedNetworks.length > 0) say(`recovery: released the networks of pods that do not run: ${podReport.releasedNetworks.join(", ")}`);
     // One job per pod at a time comes from the pod machine; several pods start side by side.
     const podWorker = new Worker(
@@ -195,7 +204,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     await app.listen({ path: socket });
     await chmod(socket, 0o600);
     cleanups.push(() => app.close());
-    say(`listening on ${socket} (log ${log.path}, ${log.lastSeq} records; zfs ${layout.zfsRoot}; redis ${embedded ? "embedded" : redisTarget})`);
+    say(`listening on ${socket} (log ${log.path}, ${log.lastSeq} records; zfs ${layout.zfsRoot}; redis ${embedded ? "embedded" : redisTarget}; pods on ${pool.cidr}, metadata at http://${mds.address})`);
     return { socket, stop };
   } catch (err) {
     await stop();

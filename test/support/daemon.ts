@@ -1,7 +1,8 @@
 // A real jetpack daemon for integration tests: its own root dir, ZFS dataset and embedded redis-server,
 // run as a child process (so tests can kill -9 it), plus helpers to call its API and run the CLI.
 import { killPod } from "../../workers/pods/supervisor/client.js";
-import { teardownPodNetwork } from "../../workers/host/network/index.js";
+import { removeBridge, teardownPodNetwork } from "../../workers/host/network/index.js";
+import { randomBytes } from "node:crypto";
 import { removePodCgroups } from "../../workers/host/cgroups/index.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -40,12 +41,19 @@ export interface TestDaemon {
 export async function startTestDaemon(opts: { zfsRoot: string; root?: string; args?: string[] }): Promise<TestDaemon> {
   const root = opts.root ?? mkdtempSync(`${tmpdir()}/jp-root-`);
   const socket = `${root}/jetpack.sock`;
+  // Each test daemon gets a pod network and bridge of its own, so none meets another's (or a real one's).
+  const given = opts.args ?? [];
+  const bridge = given.includes("--bridge") ? undefined : `jpt${randomBytes(3).toString("hex")}`;
+  const networkArgs = [
+    ...(given.includes("--pod-network") ? [] : ["--pod-network", `10.${240 + (randomBytes(1)[0]! % 8)}.${randomBytes(1)[0]!}.0/24`]),
+    ...(bridge ? ["--bridge", bridge] : []),
+  ];
   let out = "";
   let child: ChildProcess | undefined;
   let client: Client | undefined;
 
   const launch = async (extra: string[]) => {
-    child = spawn(process.execPath, [...CLI, "daemon", "--root", root, "--zfs", opts.zfsRoot, ...(opts.args ?? []), ...extra], {
+    child = spawn(process.execPath, [...CLI, "daemon", "--root", root, "--zfs", opts.zfsRoot, ...given, ...networkArgs, ...extra], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env },
     });
@@ -129,6 +137,7 @@ export async function startTestDaemon(opts: { zfsRoot: string; root?: string; ar
       killRedisOf(root);
       // Pods outlive their daemon by design; a test's pods end with the test.
       await killPodsOf(root);
+      if (bridge) await removeBridge(bridge).catch(() => undefined);
     },
   };
   return d;

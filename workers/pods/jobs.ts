@@ -72,9 +72,23 @@ export function podJobProcessor(deps: PodJobDeps): (job: Job) => Promise<unknown
 
 async function runPrepare(deps: PodJobDeps, data: JobData, ctx: PodContext, emit: Emit): Promise<void> {
   await emit("pod.prepare.started", { jobSeq: data.jobSeq });
-  let ip = ctx.ip;
-  // The lease was made without looking at the network; something already answering there (a host
-  // that was given the address by hand) means the next one, and this one stays skipped.
+  const pod = parsePodManifest(ctx.manifest);
+  // The address probe waits out its timeout when nothing answers (the usual case): clone meanwhile.
+  await Promise.all([moveLeaseWhileAnswering(deps, data, ctx.ip), preparePodStorage(deps.storage, deps.layout, ctx.uuid, pod)]);
+  const secrets: PodSecrets = { token: randomBytes(24).toString("base64url"), hmacKey: randomBytes(64).toString("base64") };
+  const secretsPath = podSecretsPath(deps.layout, ctx.uuid);
+  await mkdir(dirname(secretsPath), { recursive: true, mode: 0o700 });
+  await writeFile(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
+  await writeFile(`${podDir(deps.layout, ctx.uuid)}/manifest`, JSON.stringify(pod), { mode: 0o600 });
+  await emit("pod.prepared", {});
+}
+
+/**
+ * The lease was made without looking at the network; something already answering there (a host that was
+ * given the address by hand) means the next address, and this one stays skipped.
+ */
+async function moveLeaseWhileAnswering(deps: PodJobDeps, data: JobData, leased: string | null): Promise<void> {
+  let ip = leased;
   for (let tries = 0; ip !== null && tries < 8 && (await deps.host.addressAnswers(ip)); tries++) {
     const from = ip;
     const r = await deps.engine.dispatchWith(() => ({
@@ -86,14 +100,6 @@ async function runPrepare(deps: PodJobDeps, data: JobData, ctx: PodContext, emit
     }));
     ip = (r.state.context as unknown as PodContext).ip;
   }
-  const pod = parsePodManifest(ctx.manifest);
-  await preparePodStorage(deps.storage, deps.layout, ctx.uuid, pod);
-  const secrets: PodSecrets = { token: randomBytes(24).toString("base64url"), hmacKey: randomBytes(64).toString("base64") };
-  const secretsPath = podSecretsPath(deps.layout, ctx.uuid);
-  await mkdir(dirname(secretsPath), { recursive: true, mode: 0o700 });
-  await writeFile(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
-  await writeFile(`${podDir(deps.layout, ctx.uuid)}/manifest`, JSON.stringify(pod), { mode: 0o600 });
-  await emit("pod.prepared", {});
 }
 
 /** A failed prepare leaves no dataset and no directory behind. */

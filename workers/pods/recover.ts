@@ -5,26 +5,36 @@
 // whatever a crash left of them goes. Unfinished prepare/start/stop/destroy jobs are re-queued by the
 // engine's pending jobs, and each of them finishes or redoes its work.
 import type { Engine } from "../../machines/engine.js";
+import { SYSTEM_ACTOR } from "../../machines/events.js";
 import type { PodContext, PodState } from "../../machines/pod.machine.js";
 import { listPodNetworks, netnsName } from "../host/network/index.js";
 import type { PodHost } from "./host.js";
 import type { PodWatchers } from "./watch.js";
 
 export interface PodRecoveryReport {
+  restarted: string[];
   watched: string[];
   releasedNetworks: string[];
 }
+
+/** States whose job may have been cut short by the daemon's stop. */
+const IN_A_JOB: ReadonlySet<PodState> = new Set(["preparing", "starting", "stopping", "destroying"]);
 
 /** States in which a pod may hold a network namespace and cgroups. */
 const HOLDS_HOST: ReadonlySet<PodState> = new Set(["starting", "running", "stopping", "destroying"]);
 
 /** Effects. Attaches watchers to running pods and releases what pods that do not run still hold. */
 export async function recoverPods(deps: { engine: Engine; host: PodHost; watchers: PodWatchers }): Promise<PodRecoveryReport> {
-  const report: PodRecoveryReport = { watched: [], releasedNetworks: [] };
+  const report: PodRecoveryReport = { restarted: [], watched: [], releasedNetworks: [] };
   const holding = new Set<string>();
   for (const entry of deps.engine.streamsOf("pod")) {
     const state = entry.state.value as PodState;
     const ctx = entry.state.context as unknown as PodContext;
+    if (IN_A_JOB.has(state)) {
+      const op = (entry.jobs[0]?.data as { op?: string } | undefined)?.op;
+      await deps.engine.dispatch({ stream: entry.stream, type: "pod.restarted", actor: SYSTEM_ACTOR, ...(op ? { op } : {}), data: { reason: `the daemon stopped while the pod was ${state}` } });
+      report.restarted.push(ctx.uuid);
+    }
     if (state === "running") {
       deps.watchers.attach(ctx.uuid, entry.stream);
       report.watched.push(ctx.uuid);

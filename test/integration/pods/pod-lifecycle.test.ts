@@ -164,4 +164,52 @@ describe("pods", () => {
     assert.equal(pod.apps[0].exitCode, 5);
     assert.equal((await daemon.run(["pod", "destroy", "long"])).code, 0);
   });
+
+  it("a daemon killed during a create finishes the pod after its restart, with one clone, and destroy leaves nothing", async () => {
+    const file = podFile("crashcreate", [{ name: "a", sh: "true" }, { name: "b", sh: "true" }]);
+    const manifest = JSON.parse(readFileSync(file, "utf8"));
+    const r = await daemon.request("POST", "/v1/pods", { template: { manifest, apps: [] }, name: "crashed" });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    const uuid = r.json.pod as string;
+    await sleep(300);
+    await daemon.crash();
+    await daemon.restart();
+    const pod = await waitState("crashed", "prepared", 60_000);
+    assert.equal(pod.uuid, uuid);
+    const datasets = execFileSync("zfs", ["list", "-H", "-o", "name", "-t", "all", "-r", `${pool.pool}/jetpack/pods/${uuid}`], { encoding: "utf8" }).trim().split("\n");
+    assert.deepEqual(datasets.sort(), [
+      `${pool.pool}/jetpack/pods/${uuid}`,
+      `${pool.pool}/jetpack/pods/${uuid}/rootfs.0`,
+      `${pool.pool}/jetpack/pods/${uuid}/rootfs.0@parent`,
+      `${pool.pool}/jetpack/pods/${uuid}/rootfs.1`,
+      `${pool.pool}/jetpack/pods/${uuid}/rootfs.1@parent`,
+    ]);
+    assert.equal((await daemon.run(["pod", "destroy", "crashed"])).code, 0);
+    const left = execFileSync("zfs", ["list", "-H", "-o", "name", "-r", `${pool.pool}/jetpack/pods`], { encoding: "utf8" }).trim().split("\n");
+    assert.deepEqual(left, [`${pool.pool}/jetpack/pods`]);
+    assert.equal(existsSync(`${daemon.root}/pods/${uuid}`), false);
+    assert.ok(!(await listPodNetworks()).some((n) => n.startsWith(`jetpack-${uuid.replaceAll("-", "").slice(0, 12)}`)));
+  });
+
+  it("reports the isolators it does not enforce, and refuses an unknown one naming it", async () => {
+    const file = podFile("iso", [{ name: "main", sh: "true" }]);
+    const manifest = JSON.parse(readFileSync(file, "utf8"));
+    manifest.apps[0].app.isolators = [
+      { name: "resource/memory", value: { limit: "64Mi" } },
+      { name: "os/linux/no-new-privileges", value: true },
+    ];
+    writeFileSync(file, JSON.stringify(manifest));
+    const r = await daemon.run(["run", "-f", file, "--name", "iso"]);
+    assert.equal(r.code, 0, r.stderr);
+    const pod = await podJson("iso");
+    assert.deepEqual(pod.isolatorsIgnored.map((i: { name: string }) => i.name), ["os/linux/no-new-privileges"]);
+    const shown = await daemon.run(["pod", "show", "iso"]);
+    assert.match(shown.stdout, /not enforced:\s+app main: os\/linux\/no-new-privileges/);
+    assert.equal((await daemon.run(["pod", "destroy", "iso"])).code, 0);
+    manifest.apps[0].app.isolators = [{ name: "example.com/unknown", value: {} }];
+    writeFileSync(file, JSON.stringify(manifest));
+    const bad = await daemon.run(["pod", "create", "-f", file]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /example\.com\/unknown/);
+  });
 });

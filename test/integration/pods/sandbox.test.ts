@@ -168,6 +168,9 @@ describe("a Linux pod sandbox", () => {
 
   it("keeps host mounts out of the pod (pivot): mounts made before and after it started can be unmounted on the host", () => {
     const podMounts = readFileSync(`/proc/${sandbox!.initPid}/mountinfo`, "utf8");
+    // init's working directory moved with its root: it pins nothing of the host's tree.
+    const [cwd, root] = [statSync(`/proc/${sandbox!.initPid}/cwd`), statSync(`/proc/${sandbox!.initPid}/root`)];
+    assert.deepEqual([cwd.dev, cwd.ino], [root.dev, root.ino]);
     assert.equal(podMounts.includes(beforeMount), false);
     assert.equal(podMounts.includes(afterMount), false);
     assert.equal(podMounts.includes(" /proc/"), false);

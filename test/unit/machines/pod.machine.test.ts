@@ -117,4 +117,14 @@ describe("pod machine", () => {
     assert.equal(s.value, "failed");
     assert.equal(decide(podMachine, s, { type: "pod.destroy.requested" }).state.value, "destroying");
   });
+
+  it("a restart after a daemon stop runs the same step again as a new job", () => {
+    for (const path of [[create], [...toPrepared, { type: "pod.start.requested" }], [...toRunning, { type: "pod.stop.requested", timeoutMs: 1 }], [...toPrepared, { type: "pod.destroy.requested" }]]) {
+      const s = walk(path);
+      const d = decide(podMachine, s, { type: "pod.restarted", reason: "daemon stopped" });
+      assert.equal(d.state.value, s.value);
+      assert.equal(d.jobs.length, 1);
+    }
+    assert.equal(decide(podMachine, walk(toRunning), { type: "pod.restarted", reason: "x" }).accepted, false);
+  });
 });

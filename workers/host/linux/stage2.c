@@ -71,6 +71,9 @@ static void on_signal(int sig) { kill(-1, sig == SIGUSR2 ? SIGKILL : SIGTERM); }
 static void on_child(int sig) { (void)sig; }
 
 static int run_init(void) {
+  /* At the pivot, pivot_root moves only the processes whose cwd is the old root: a cwd anywhere else
+     would keep the detached host mount it lies in alive, and busy. */
+  if (chdir("/") != 0) return 1;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sigemptyset(&sa.sa_mask);

@@ -103,7 +103,14 @@ export function watchPod(podDir: string, onStatus: (s: PodStatus) => void): { cl
       while ((nl = buffer.indexOf("\n")) >= 0) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        if (line.trim() !== "" && !closed) onStatus(JSON.parse(line) as PodStatus);
+        if (line.trim() === "" || closed) continue;
+        let status: PodStatus;
+        try {
+          status = JSON.parse(line) as PodStatus;
+        } catch {
+          continue; // a torn line from a supervisor killed mid-write: the next one or status.json will tell
+        }
+        onStatus(status);
       }
     });
     res.on("error", () => {});
@@ -154,7 +161,7 @@ export async function launchPod(input: { spec: PodRunSpec; netns: string | null;
   const logFd = openSync(paths.log, "a", 0o600);
   let exited = false;
   try {
-    const child = startProcess(process.execPath, [...supervisorCommand(), paths.launch], { detached: true, stdio: ["ignore", logFd, logFd], cwd: podDir });
+    const child = startProcess(process.execPath, [...supervisorCommand(), paths.launch], { detached: true, stdio: ["ignore", logFd, logFd], cwd: "/" });
     child.once("exit", () => (exited = true));
     child.once("error", () => (exited = true));
     child.unref();

@@ -35,8 +35,13 @@ export class Supervisor {
   private starting: Promise<void> = Promise.resolve();
   private finishing: Promise<PodStatus> | null = null;
 
+  /** Resolves once the pod is over (exited or failed) and its sandbox is gone. */
+  readonly done: Promise<PodStatus>;
+  private resolveDone: (s: PodStatus) => void = () => {};
+
   constructor(private readonly launch: LaunchFile, private readonly log: (line: string) => void) {
     this.status = initialStatus(launch.spec.uuid, process.pid, launch.spec.apps.map((a) => a.name));
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   current(): PodStatus {
@@ -49,10 +54,6 @@ export class Supervisor {
     return () => this.listeners.delete(fn);
   }
 
-  /** Resolves once the pod is over (exited or failed) and its sandbox is gone. */
-  done: Promise<PodStatus> = new Promise(() => {});
-  private resolveDone: (s: PodStatus) => void = () => {};
-
   private set(next: PodStatus): void {
     this.status = next;
     const file = supervisorPaths(this.launch.spec.paths.dir).status;
@@ -63,7 +64,6 @@ export class Supervisor {
 
   /** Starts the pod; failures become the "failed" state (with the error), never an exception. */
   start(): Promise<void> {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.set(this.status);
     this.starting = this.startApps().catch((e) => this.failStart(e));
     return this.starting;
