@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from "node:path";
 import { fail } from "../../machines/errors.js";
 import { VERSION } from "../version.js";
 import { lastValue, mergeSpecs, parseArgs, type FlagSpec, type ParsedArgs } from "./args.js";
-import { actorName, SocketClient, type ApiClient } from "./client.js";
+import { actorName, clientFor, clientTarget, type ApiClient } from "./client.js";
 import { daemonCommand } from "./commands/daemon.js";
 import { historyCommand } from "./commands/history.js";
 import { exportCommand } from "./commands/image-export.js";
@@ -56,7 +56,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   spawnInteractive?: CliContext["spawnInteractive"];
-  /** The client to use; by default HTTP on `<root>/jetpack.sock`. */
+  /** The client to use; by default HTTP on `<root>/jetpack.sock`, or on JETPACK_API with JETPACK_TOKEN. */
   makeClient?: (socket: string, root: string) => ApiClient;
 }
 
@@ -157,8 +157,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const { command, args } = invocation;
     const root = rootOf(args, io.env, io.cwd);
     const socket = `${root}/jetpack.sock`;
-    client = io.makeClient ? io.makeClient(socket, root) : new SocketClient(socket, root, currentActor(io.env));
-    const code = await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json"), ...(io.spawnInteractive ? { spawnInteractive: io.spawnInteractive } : {}) });
+    client = io.makeClient ? io.makeClient(socket, root) : clientFor(clientTarget(io.env, socket, root), currentActor(io.env));
+    // pod exec and console run the command line the daemon gives on this host: only with the local daemon.
+    const local = !io.env.JETPACK_API;
+    const code = await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json"), ...(io.spawnInteractive && local ? { spawnInteractive: io.spawnInteractive } : {}) });
     return code ?? 0;
   } catch (err) {
     io.stderr.write(renderError(err, json));

@@ -1,6 +1,7 @@
-// The CLI's side of the daemon's HTTP API on the unix socket. The pure parts (paths, the actor header,
-// reading error answers) sit apart from the one class that does I/O, and commands see only `ApiClient`,
-// so tests hand them a fake.
+// The CLI's side of the daemon's HTTP API: on the unix socket (SocketClient, the default) or on TCP with a
+// bearer token (HttpClient, when JETPACK_API is set). The pure parts (paths, the actor header, reading
+// error answers, server-sent events) sit apart from the classes that do I/O, and commands see only
+// `ApiClient`, so tests hand them a fake.
 import type { Readable } from "node:stream";
 import { Client } from "undici";
 import { ERROR_KINDS, fail, JetpackError, type ErrorData, type ErrorKind } from "../../machines/errors.js";
@@ -26,10 +27,54 @@ export interface ApiClient {
   request<T>(method: "GET" | "POST" | "DELETE", path: string, opts?: RequestOptions): Promise<T>;
   /** GETs a binary body to stream elsewhere (an ACI export). */
   download(path: string): Promise<Download>;
+  /**
+   * GETs a stream of server-sent events (an operation's progress). Optional: callers poll instead with a
+   * client that lacks it (a test fake). An error answer throws like request(); so does a dropped connection.
+   */
+  events?(path: string, signal?: AbortSignal): AsyncIterable<SseEvent>;
   close(): Promise<void>;
 }
 
-/** The header that names the user behind a request, for the audit trail (api/actor.ts reads it). */
+/** One server-sent event: its `event:` name (`message` when none) and its `data:` lines joined. */
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/** Pure (keeps only the text of an unfinished event). Cuts a text/event-stream into events as chunks come. */
+export class SseParser {
+  private buffer = "";
+  private event = "";
+  private data: string[] = [];
+
+  /** The events that `chunk` completes. Comments (`: ...`) and fields other than event and data are skipped. */
+  push(chunk: string): SseEvent[] {
+    this.buffer += chunk;
+    const out: SseEvent[] = [];
+    for (;;) {
+      const nl = this.buffer.search(/\r\n|\r|\n/);
+      // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
+      if (nl === -1 || (nl === this.buffer.length - 1 && this.buffer.endsWith("\r"))) break;
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + (this.buffer.startsWith("\r\n", nl) ? 2 : 1));
+      if (line === "") {
+        if (this.data.length > 0) out.push({ event: this.event || "message", data: this.data.join("\n") });
+        this.event = "";
+        this.data = [];
+        continue;
+      }
+      if (line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") this.event = value;
+      else if (field === "data") this.data.push(value);
+    }
+    return out;
+  }
+}
+
+/** The header that names the user behind a request on the socket, for the audit trail (api/actor.ts reads it). */
 export const ACTOR_HEADER = "x-jetpack-user";
 
 /** Pure. `path` with its query string; undefined values are left out. */
@@ -114,20 +159,15 @@ export function connectionError(err: unknown, socket: string, root: string): Jet
   });
 }
 
-/** The real client: HTTP over the daemon's unix socket. */
-export class SocketClient implements ApiClient {
-  private readonly client: Client;
-
-  constructor(
-    private readonly socket: string,
-    private readonly root: string,
-    private readonly actor: string,
-  ) {
-    this.client = new Client("http://localhost", { socketPath: socket });
-  }
+/** HTTP through one undici Client; the subclasses say where, with which headers, and how a failure to connect reads. */
+abstract class UndiciClient implements ApiClient {
+  protected abstract readonly client: Client;
+  /** Headers every request carries (who is asking). */
+  protected abstract readonly baseHeaders: Record<string, string>;
+  protected abstract connectionError(err: unknown): JetpackError;
 
   async request<T>(method: "GET" | "POST" | "DELETE", path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { [ACTOR_HEADER]: this.actor, accept: "application/json" };
+    const headers: Record<string, string> = { ...this.baseHeaders, accept: "application/json" };
     let body: string | Readable | undefined;
     if (opts.upload) {
       headers["content-type"] = "application/octet-stream";
@@ -147,20 +187,113 @@ export class SocketClient implements ApiClient {
   }
 
   async download(path: string): Promise<Download> {
-    const answer = await this.send("GET", path, { [ACTOR_HEADER]: this.actor }, undefined);
+    const answer = await this.send("GET", path, { ...this.baseHeaders }, undefined);
     if (answer.statusCode >= 400) throw errorFromAnswer(answer.statusCode, await answer.body.text());
     return { headers: answer.headers, body: answer.body };
+  }
+
+  async *events(path: string, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+    const answer = await this.send("GET", path, { ...this.baseHeaders, accept: "text/event-stream" }, undefined, signal);
+    if (answer.statusCode >= 400) throw errorFromAnswer(answer.statusCode, await answer.body.text());
+    const parser = new SseParser();
+    answer.body.setEncoding("utf8");
+    try {
+      for await (const chunk of answer.body) yield* parser.push(chunk as string);
+    } catch (err) {
+      throw this.connectionError(err);
+    } finally {
+      answer.body.destroy();
+    }
   }
 
   close(): Promise<void> {
     return this.client.close();
   }
 
-  private async send(method: string, path: string, headers: Record<string, string>, body: string | Readable | undefined) {
+  private async send(method: string, path: string, headers: Record<string, string>, body: string | Readable | undefined, signal?: AbortSignal) {
     try {
-      return await this.client.request({ method, path, headers, ...(body !== undefined ? { body } : {}) });
+      return await this.client.request({ method, path, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
     } catch (err) {
-      throw connectionError(err, this.socket, this.root);
+      throw this.connectionError(err);
     }
   }
+}
+
+/** The default client: HTTP over the daemon's unix socket, naming the OS user in x-jetpack-user. */
+export class SocketClient extends UndiciClient {
+  protected readonly client: Client;
+  protected readonly baseHeaders: Record<string, string>;
+
+  constructor(
+    private readonly socket: string,
+    private readonly root: string,
+    actor: string,
+  ) {
+    super();
+    this.client = new Client("http://localhost", { socketPath: socket });
+    this.baseHeaders = { [ACTOR_HEADER]: actor };
+  }
+
+  protected connectionError(err: unknown): JetpackError {
+    return connectionError(err, this.socket, this.root);
+  }
+}
+
+/**
+ * The client of a daemon's TCP listener (`JETPACK_API=http://host:port`, `JETPACK_TOKEN`): the token
+ * names the caller, so no actor header is sent (the daemon ignores it there).
+ */
+export class HttpClient extends UndiciClient {
+  protected readonly client: Client;
+  protected readonly baseHeaders: Record<string, string>;
+
+  constructor(
+    private readonly origin: string,
+    token: string,
+  ) {
+    super();
+    this.client = new Client(origin);
+    this.baseHeaders = { authorization: `Bearer ${token}` };
+  }
+
+  protected connectionError(err: unknown): JetpackError {
+    const code = (err as { code?: string }).code;
+    const message = (err as Error).message ?? String(err);
+    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH") {
+      return fail("unavailable", "JP_ERR_CLI_CONNECT", `cannot connect to the daemon at ${this.origin}: ${message}`, {
+        hint: "check JETPACK_API, and that the daemon runs with --listen on that address",
+        cause: err,
+      });
+    }
+    return fail("unavailable", "JP_ERR_CLI_CONNECT", `lost the connection to the daemon at ${this.origin}: ${message}`, { hint: "check that the daemon is still running, then try again", cause: err });
+  }
+}
+
+/** Where the CLI talks to the daemon: the unix socket, or a TCP listener with a token. */
+export type ClientTarget = { kind: "socket"; socket: string; root: string } | { kind: "http"; origin: string; token: string };
+
+/**
+ * Pure. The target `env` asks for: JETPACK_API (an http:// or https:// origin) with JETPACK_TOKEN, else
+ * the socket. A JETPACK_API without a token, or with a path, is refused rather than half-used.
+ */
+export function clientTarget(env: Record<string, string | undefined>, socket: string, root: string): ClientTarget {
+  const api = env.JETPACK_API;
+  if (!api) return { kind: "socket", socket, root };
+  let url: URL;
+  try {
+    url = new URL(api);
+  } catch {
+    throw fail("invalid", "JP_ERR_CLI_API", `JETPACK_API=${api} is not a URL`, { hint: "set it to http://HOST:PORT, the daemon's --listen address" });
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || (url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+    throw fail("invalid", "JP_ERR_CLI_API", `JETPACK_API=${api} must be http://HOST:PORT (or https://), with no path, query or user`);
+  }
+  const token = env.JETPACK_TOKEN?.trim();
+  if (!token) throw fail("invalid", "JP_ERR_CLI_TOKEN", "JETPACK_API is set but JETPACK_TOKEN is not", { hint: "set JETPACK_TOKEN to your token from the daemon's --token-file" });
+  return { kind: "http", origin: url.origin, token };
+}
+
+/** Effects (a connection pool). The client for `target`. */
+export function clientFor(target: ClientTarget, actor: string): ApiClient {
+  return target.kind === "http" ? new HttpClient(target.origin, target.token) : new SocketClient(target.socket, target.root, actor);
 }

@@ -30,6 +30,9 @@ import { imageDir } from "../../workers/images/layout.js";
 import { openQueues } from "../../workers/queues.js";
 import { pendingJobs, recover } from "../../workers/recover.js";
 import { build } from "../app.js";
+import type { ApiDeps } from "../deps.js";
+import { fail } from "../../machines/errors.js";
+import { parseListenAddress, startTcpListener } from "./tcp.js";
 import { VERSION } from "../version.js";
 import { TrustStore } from "../../workers/images/trust/index.js";
 import { fetchSettings, loadRootConfig } from "./config.js";
@@ -55,6 +58,9 @@ export interface DaemonOptions {
   bridge?: string;
   /** The metadata service's port on the pod network's gateway. */
   metadataPort?: number;
+  /** Also serve the API on TCP (`HOST:PORT`), every request with a bearer token from `tokenFile`. */
+  listen?: string;
+  tokenFile?: string;
 }
 
 /** Where pods find the metadata service on the gateway (AC_METADATA_URL). */
@@ -176,7 +182,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     podWorker.on("error", (err) => say(`pod worker: ${err.message}`));
     cleanups.push(() => podWorker.close(true));
 
-    const app = build({
+    const deps: ApiDeps = {
       trust: trustApi(trust, `${root}/tmp`, fetching.dispatcher),
       engine,
       images: () => images,
@@ -198,12 +204,19 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       uploadDir: `${root}/uploads`,
       newId: randomUUID,
       version: VERSION,
-    });
+    };
+    const app = build(deps);
     const socket = opts.socket ?? `${root}/jetpack.sock`;
     await rm(socket, { force: true });
     await app.listen({ path: socket });
     await chmod(socket, 0o600);
     cleanups.push(() => app.close());
+    if (opts.listen) {
+      if (!opts.tokenFile) throw fail("invalid", "JP_ERR_DAEMON_LISTEN", "--listen needs --token-file FILE", { hint: "a file of `NAME TOKEN` lines, mode 0600" });
+      const tcp = await startTcpListener(deps, { ...parseListenAddress(opts.listen), tokenFile: opts.tokenFile });
+      cleanups.push(() => tcp.close());
+      say(`listening on ${opts.listen} (bearer tokens for ${tcp.names.join(", ")})`);
+    }
     say(`listening on ${socket} (log ${log.path}, ${log.lastSeq} records; zfs ${layout.zfsRoot}; redis ${embedded ? "embedded" : redisTarget}; pods on ${pool.cidr}, metadata at http://${mds.address})`);
     return { socket, stop };
   } catch (err) {

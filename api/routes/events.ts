@@ -1,4 +1,7 @@
 // /v1/events: the audit trail, filtered and paged, and the check of its hash chain.
+//
+// `image` and `pod` filters find their streams in the log itself, not in the projections, so that the
+// history of a destroyed image or pod stays reachable.
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { matchRecord, readLog, verifyLog, type LogRecord } from "../../machines/log/index.js";
@@ -8,6 +11,8 @@ import type { ApiDeps } from "../deps.js";
 const EventsQuery = z.strictObject({
   stream: z.string().optional(),
   image: z.string().optional(),
+  /** A pod UUID, a prefix of one, or a pod's name (any pod that ever had it). */
+  pod: z.string().regex(/^[a-z0-9-]{1,64}$/i, "a pod UUID, UUID prefix or name").optional(),
   type: z.string().optional(),
   actor: z.string().optional(),
   op: z.string().optional(),
@@ -19,13 +24,17 @@ const EventsQuery = z.strictObject({
 });
 
 export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get("/v1/events", async (req) => {
+  app.get("/v1/events", { config: { openapi: { summary: "the audit trail, oldest first; page with after=next", query: EventsQuery } } }, async (req) => {
     const q = parseOrFail(EventsQuery, req.query, "JP_ERR_API_INVALID", "events query");
     const imageStreams = q.image ? await streamsOfImage(deps.logPath, q.image) : undefined;
+    const podMatch = q.pod ? await podMatcher(deps.logPath, q.pod) : undefined;
     const events: LogRecord[] = [];
     let next: number | null = null;
+    let lastSeq = q.after;
     for await (const rec of readLog(deps.logPath, { fromSeq: q.after + 1 })) {
+      lastSeq = rec.seq;
       if (imageStreams && !imageStreams.has(rec.stream)) continue;
+      if (podMatch && !podMatch(rec.stream)) continue;
       const filter = {
         ...(q.stream ? { stream: q.stream } : {}),
         ...(q.type ? { type: q.type } : {}),
@@ -41,10 +50,12 @@ export function eventRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       events.push(rec);
     }
-    return { events, next };
+    // `scanned`: the last seq looked at, matching or not. A follower asks for what comes after it, and so
+    // does not read again, twice a second, every record that its filter leaves out.
+    return { events, next, scanned: next ?? lastSeq };
   });
 
-  app.get("/v1/events/verify", async () => verifyLog(deps.logPath));
+  app.get("/v1/events/verify", { config: { openapi: { summary: "check the log's hash chain; names the first bad record" } } }, async () => verifyLog(deps.logPath));
 }
 
 /** The streams that ever held an image whose ID starts with `id` (destroyed ones included). */
@@ -56,4 +67,17 @@ async function streamsOfImage(logPath: string, id: string): Promise<Set<string>>
     if ((rec.type === "image.imported" || rec.type === "image.import.duplicate") && typeof d.id === "string" && d.id.startsWith(want)) streams.add(rec.stream);
   }
   return streams;
+}
+
+/**
+ * Whether a stream belongs to the pod `ref` means: `pod/<ref>...` (a UUID or its prefix, destroyed pods
+ * included), or a pod that was created under the name `ref`.
+ */
+async function podMatcher(logPath: string, ref: string): Promise<(stream: string) => boolean> {
+  const prefix = `pod/${ref.toLowerCase()}`;
+  const named = new Set<string>();
+  for await (const rec of readLog(logPath)) {
+    if (rec.type === "pod.create.requested" && (rec.data as { name?: unknown }).name === ref) named.add(rec.stream);
+  }
+  return (stream) => stream.startsWith(prefix) || named.has(stream);
 }

@@ -48,7 +48,7 @@ export function imageSummary(v: ImageView) {
 export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.addContentTypeParser("application/octet-stream", (_req, payload, done) => done(null, payload));
 
-  app.post("/v1/images", async (req, reply) => {
+  app.post("/v1/images", { config: { openapi: { summary: "import an ACI from a path on the daemon's host", body: ImportBody, success: [202] } } }, async (req, reply) => {
     const body = parseOrFail(ImportBody, req.body, "JP_ERR_API_INVALID", "import request");
     if (!isAbsolute(body.source.path)) throw fail("invalid", "JP_ERR_API_INVALID", `source.path must be absolute, got ${body.source.path}`);
     await mustBeFile(body.source.path);
@@ -63,7 +63,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.status(202).send(op);
   });
 
-  app.post("/v1/images/fetch", async (req, reply) => {
+  app.post("/v1/images/fetch", { config: { openapi: { summary: "fetch an image by name (discovery, resumable download, signature)", body: FetchBody, success: [202] } } }, async (req, reply) => {
     const body = parseOrFail(FetchBody, req.body, "JP_ERR_API_INVALID", "fetch request");
     const { name, labels } = parseAppString(body.image);
     const op = deps.newId();
@@ -79,7 +79,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.status(202).send(operationAnswer(deps, op));
   });
 
-  app.post("/v1/images/upload", { bodyLimit: Number.MAX_SAFE_INTEGER }, async (req, reply) => {
+  app.post("/v1/images/upload", { bodyLimit: Number.MAX_SAFE_INTEGER, config: { openapi: { summary: "import the ACI sent as the body", consumes: "application/octet-stream", query: UploadQuery, success: [202] } } }, async (req, reply) => {
     const query = parseOrFail(UploadQuery, req.query, "JP_ERR_API_INVALID", "upload query");
     requireInsecureImage(query.insecureOptions);
     if (!req.body || typeof (req.body as NodeJS.ReadableStream).pipe !== "function") {
@@ -97,14 +97,14 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.status(202).send(op);
   });
 
-  app.get("/v1/images", async () => ({ images: [...deps.images().values()].map(imageSummary) }));
+  app.get("/v1/images", { config: { openapi: { summary: "every image in the store" } } }, async () => ({ images: [...deps.images().values()].map(imageSummary) }));
 
-  app.get("/v1/images/:ref", async (req) => {
+  app.get("/v1/images/:ref", { config: { openapi: { summary: "one image, with its manifest" } } }, async (req) => {
     const view = resolveImageRef(deps.images().values(), (req.params as { ref: string }).ref);
     return { ...imageSummary(view), manifest: view.manifest };
   });
 
-  app.get("/v1/images/:ref/aci", async (req, reply) => {
+  app.get("/v1/images/:ref/aci", { config: { openapi: { summary: "the stored original ACI", produces: "application/octet-stream" } } }, async (req, reply) => {
     const view = resolveImageRef(deps.images().values(), (req.params as { ref: string }).ref);
     const path = deps.aciPath(view.id);
     const size = (await stat(path)).size;
@@ -115,7 +115,7 @@ export function imageRoutes(app: FastifyInstance, deps: ApiDeps): void {
       .send(createReadStream(path));
   });
 
-  app.delete("/v1/images/:ref", async (req, reply) => {
+  app.delete("/v1/images/:ref", { config: { openapi: { summary: "destroy an image (refused while another depends on it)", success: [202] } } }, async (req, reply) => {
     const view = resolveImageRef(deps.images().values(), (req.params as { ref: string }).ref);
     const dependents = dependentsOf(deps.images(), view.id);
     if (dependents.length > 0) {

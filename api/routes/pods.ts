@@ -50,7 +50,7 @@ function pickApp(pod: PodView, name: string | undefined): string {
 }
 
 export function podRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.post("/v1/pods", async (req, reply) => {
+  app.post("/v1/pods", { config: { openapi: { summary: "create a pod (reify, lease an address, clone); dryRun answers the reified manifest", body: CreateBody, success: [202, 200] } } }, async (req, reply) => {
     const body = parseOrFail(CreateBody, req.body, "JP_ERR_API_INVALID", "pod create request");
     const manifest = reifyPod(body.template, { images: deps.images().values() });
     if (body.dryRun) return reply.status(200).send({ manifest });
@@ -83,17 +83,17 @@ export function podRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const destroyPod = request("pod.destroy.requested", "destroyed");
   const podOf = (params: unknown) => resolvePodRef(deps.pods(), (params as { ref: string }).ref);
 
-  app.post("/v1/pods/:ref/start", async (req, reply) => startPod(podOf(req.params), actorOf(req), {}, reply));
-  app.post("/v1/pods/:ref/stop", async (req, reply) => stopPod(podOf(req.params), actorOf(req), parseOrFail(StopBody, req.body ?? {}, "JP_ERR_API_INVALID", "stop request"), reply));
-  app.delete("/v1/pods/:ref", async (req, reply) => destroyPod(podOf(req.params), actorOf(req), {}, reply));
+  app.post("/v1/pods/:ref/start", { config: { openapi: { summary: "start a prepared or exited pod", success: [202] } } }, async (req, reply) => startPod(podOf(req.params), actorOf(req), {}, reply));
+  app.post("/v1/pods/:ref/stop", { config: { openapi: { summary: "stop a pod: SIGTERM, SIGKILL after timeoutMs", body: StopBody, success: [202] } } }, async (req, reply) => stopPod(podOf(req.params), actorOf(req), parseOrFail(StopBody, req.body ?? {}, "JP_ERR_API_INVALID", "stop request"), reply));
+  app.delete("/v1/pods/:ref", { config: { openapi: { summary: "destroy a pod and its datasets", success: [202] } } }, async (req, reply) => destroyPod(podOf(req.params), actorOf(req), {}, reply));
 
-  app.get("/v1/pods", async () => ({ pods: [...deps.pods().pods.values()].map(podSummary) }));
-  app.get("/v1/pods/:ref", async (req) => {
+  app.get("/v1/pods", { config: { openapi: { summary: "every pod with its state, address and apps" } } }, async () => ({ pods: [...deps.pods().pods.values()].map(podSummary) }));
+  app.get("/v1/pods/:ref", { config: { openapi: { summary: "one pod: state, apps, manifest" } } }, async (req) => {
     const pod = podOf(req.params);
     return { ...podSummary(pod), manifest: pod.manifest };
   });
 
-  app.get("/v1/pods/:ref/logs", async (req, reply) => {
+  app.get("/v1/pods/:ref/logs", { config: { openapi: { summary: "an app's output; follow=1 streams it while the pod runs", query: LogsQuery, produces: "text/plain; charset=utf-8" } } }, async (req, reply) => {
     const pod = podOf(req.params);
     const q = parseOrFail(LogsQuery, req.query, "JP_ERR_API_INVALID", "logs query");
     const path = deps.podApi.logPath(pod.uuid, pickApp(pod, q.app));
@@ -108,7 +108,7 @@ export function podRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.send(tailFile(path, { keepGoing: stillRunning }));
   });
 
-  app.post("/v1/pods/:ref/exec", async (req) => {
+  app.post("/v1/pods/:ref/exec", { config: { openapi: { summary: "the host command line that runs argv in a running app (for the local CLI)", body: ExecBody } } }, async (req) => {
     const pod = podOf(req.params);
     const body = parseOrFail(ExecBody, req.body, "JP_ERR_API_INVALID", "exec request");
     if (pod.state !== "running") throw fail("conflict", "JP_ERR_POD_NOT_RUNNING", `pod ${pod.name ?? pod.uuid} is ${pod.state}, not running`, { hint: `start it first: jetpack pod start ${pod.name ?? pod.uuid}` });

@@ -20,9 +20,9 @@ const AddBody = z
   .refine((b) => (b.prefix === undefined) !== !b.root, { message: "give exactly one of prefix and root" });
 
 export function trustRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  app.get("/v1/trust", async () => ({ keys: await deps.trust.list() }));
+  app.get("/v1/trust", { config: { openapi: { summary: "the trusted keys" } } }, async () => ({ keys: await deps.trust.list() }));
 
-  app.post("/v1/trust", async (req) => {
+  app.post("/v1/trust", { config: { openapi: { summary: "trust a key for a name prefix, or as a root key", body: AddBody, success: [200] } } }, async (req) => {
     const body = parseOrFail(AddBody, req.body, "JP_ERR_API_INVALID", "trust request");
     const armored = body.key ?? (await deps.trust.fetchKey(body.url!));
     const scope = body.root ? ({ root: true } as const) : { prefix: body.prefix! };
@@ -36,7 +36,7 @@ export function trustRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return { key };
   });
 
-  app.delete("/v1/trust/:fingerprint", async (req) => {
+  app.delete("/v1/trust/:fingerprint", { config: { openapi: { summary: "stop trusting a key", success: [200] } } }, async (req) => {
     const fingerprint = (req.params as { fingerprint: string }).fingerprint.toLowerCase();
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(fingerprint)) throw fail("invalid", "JP_ERR_API_INVALID", `${fingerprint} is not a full key fingerprint`, { hint: "see `jetpack trust list`" });
     const removed = await deps.trust.remove(fingerprint);

@@ -57,6 +57,8 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
   const podNetwork = lastValue(args, "pod-network");
   const bridge = lastValue(args, "bridge");
   const metadataPort = intValue(args, "metadata-port", 1);
+  const listen = lastValue(args, "listen");
+  const tokenFile = lastValue(args, "token-file");
   const say = (line: string) => void ctx.stderr.write(`jetpack daemon: ${line}\n`);
   // Listen before starting, so a signal during a slow start still ends in a clean stop.
   const { signalled, cancel } = firstSignal(deps.signals, (s) => {
@@ -75,6 +77,8 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
       ...(podNetwork !== undefined ? { podNetwork } : {}),
       ...(bridge !== undefined ? { bridge } : {}),
       ...(metadataPort !== undefined ? { metadataPort } : {}),
+      ...(listen !== undefined ? { listen } : {}),
+      ...(tokenFile !== undefined ? { tokenFile: resolve(ctx.cwd, tokenFile) } : {}),
     });
   } catch (err) {
     cancel();
@@ -95,7 +99,7 @@ export async function runDaemon(args: ParsedArgs, ctx: CliContext, deps: DaemonR
 
 export const daemonCommand: Command = {
   words: ["daemon"],
-  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL] [--ca FILE] [--pod-network CIDR] [--bridge NAME]",
+  usage: "jetpack daemon [--root DIR] [--zfs DATASET] [--redis URL] [--ca FILE] [--pod-network CIDR] [--bridge NAME] [--listen HOST:PORT --token-file FILE]",
   summary: "run the daemon: the API on <root>/jetpack.sock, the workers and the event log",
   details: [
     "Runs in the foreground until SIGINT or SIGTERM, then stops cleanly (a second signal leaves at once).",
@@ -106,8 +110,11 @@ export const daemonCommand: Command = {
     "  --pod-network CIDR  the pods' addresses (default 172.29.0.0/24; the host takes the first)",
     "  --bridge NAME  the host bridge of the pod network (default jetpack0)",
     "  --metadata-port N  the metadata service's port on the pod network's gateway (default 2375)",
+    "  --listen HOST:PORT --token-file FILE  also serve the API on TCP; each request needs",
+    "                 `Authorization: Bearer TOKEN` from FILE (`NAME TOKEN` lines, mode 0600); events name the token",
+    "                 (clients: JETPACK_API=http://HOST:PORT JETPACK_TOKEN=TOKEN jetpack ...)",
     "Per-host fetch headers (e.g. Authorization) come from <root>/auth.json (mode 0600).",
   ].join("\n"),
-  flags: { value: ["zfs", "redis", "ca", "discovery-port", "pod-network", "bridge", "metadata-port"] },
+  flags: { value: ["zfs", "redis", "ca", "discovery-port", "pod-network", "bridge", "metadata-port", "listen", "token-file"] },
   run: (args, ctx) => runDaemon(args, ctx),
 };

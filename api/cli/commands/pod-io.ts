@@ -32,7 +32,7 @@ async function podLogs(args: ParsedArgs, ctx: CliContext): Promise<void> {
 
 /** Effects. Runs argv in a pod's app with this terminal; resolves with its exit code. */
 async function execInPod(ctx: CliContext, pod: string, app: string | undefined, argv: string[]): Promise<number> {
-  if (!ctx.spawnInteractive) throw fail("unavailable", "JP_ERR_CLI_EXEC", "this jetpack cannot run programs on the host", { hint: "run jetpack on the pod's host, as root" });
+  if (!ctx.spawnInteractive) throw fail("unavailable", "JP_ERR_CLI_EXEC", "pod exec and console work only with the daemon on this host", { hint: "run jetpack on the pod's host, as root, without JETPACK_API" });
   const cmd = await ctx.client.request<{ cmd: string; args: string[]; env: Record<string, string> }>("POST", `/v1/pods/${segment(pod)}/exec`, { json: { argv, ...(app ? { app } : {}) } });
   return ctx.spawnInteractive(cmd.cmd, cmd.args, cmd.env);
 }

@@ -55,9 +55,9 @@ describe("API", () => {
     assert.match(r.json().error.message, /sorce/);
   });
 
-  it("refuses an oversized body with 400", async () => {
+  it("refuses an oversized body with 413, HTTP's own code for it (the issue's 400 gave way to it)", async () => {
     const r = await app.inject({ method: "POST", url: "/v1/images", payload: { source: { path: "x".repeat(2 << 20) } } });
-    assert.equal(r.statusCode, 400);
+    assert.equal(r.statusCode, 413);
     assert.equal(r.json().error.code, "JP_ERR_API_BODY_TOO_LARGE");
   });
 
