@@ -149,12 +149,18 @@ describe("pods", () => {
     assert.equal((await daemon.run(["pod", "destroy", "nowd"])).code, 0);
   });
 
-  it("a pod keeps running while the daemon is killed, and its exit code is recorded after the restart", async () => {
+  it("a pod keeps running while the daemon is killed, still reaches its metadata after the restart, and its exit code is recorded", async () => {
     const file = podFile("long", [{ name: "long", sh: "while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5" }]);
     const created = await daemon.run(["pod", "create", "-f", file, "--name", "long"]);
     assert.equal(created.code, 0, created.stderr);
     const uuid = created.stdout.trim();
     assert.equal((await daemon.run(["pod", "start", "long"])).code, 0);
+    await daemon.crash();
+    await daemon.restart();
+    // Its token and key survived the crash: the metadata service still knows the pod.
+    const who = await daemon.run(["pod", "exec", "long", "--", "/bin/sh", "-c", 'wget -q -O - --header "Metadata-Flavor: AppContainer" "$AC_METADATA_URL/acMetadata/v1/pod/uuid"']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.equal(who.stdout, uuid);
     await daemon.crash();
     // The app lives on without the daemon; let it end while nobody watches.
     writeFileSync(`${daemon.root}/pods/${uuid}/rootfs/0/tmp/go`, "");
@@ -189,6 +195,33 @@ describe("pods", () => {
     assert.deepEqual(left, [`${pool.pool}/jetpack/pods`]);
     assert.equal(existsSync(`${daemon.root}/pods/${uuid}`), false);
     assert.ok(!(await listPodNetworks()).some((n) => n.startsWith(`jetpack-${uuid.replaceAll("-", "").slice(0, 12)}`)));
+  });
+
+  it("skips an address that already answers, and the audit trail says so", async () => {
+    // Something on the host already holds the address the next pod would get.
+    const list = JSON.parse((await daemon.run(["pod", "list", "--json"])).stdout) as Array<{ ip: string }>;
+    const taken = new Set(list.map((p) => p.ip));
+    let n = 2;
+    while (taken.has(`${net}.${n}`)) n++;
+    // Another host on the pod network (a namespace on the bridge) holds the address the next pod would get.
+    const squatter = `jpq${randomBytes(3).toString("hex")}`;
+    execFileSync("ip", ["netns", "add", squatter]);
+    try {
+      execFileSync("ip", ["link", "add", `${squatter}h`, "type", "veth", "peer", "name", "eth0", "netns", squatter]);
+      execFileSync("ip", ["link", "set", `${squatter}h`, "master", bridge, "up"]);
+      execFileSync("ip", ["-n", squatter, "addr", "add", `${net}.${n}/24`, "dev", "eth0"]);
+      execFileSync("ip", ["-n", squatter, "link", "set", "eth0", "up"]);
+      const created = await daemon.run(["pod", "create", "-f", podFile("skip", [{ name: "main", sh: "true" }]), "--name", "skip"]);
+      assert.equal(created.code, 0, created.stderr);
+      const pod = await podJson("skip");
+      assert.notEqual(pod.ip, `${net}.${n}`);
+      const history = await daemon.run(["history", "--stream", `pod/${pod.uuid}`]);
+      assert.match(history.stdout, new RegExp(`pod\\.address\\.changed.*address ${net.replaceAll(".", "\\.")}\\.${n} answered; now ${pod.ip.replaceAll(".", "\\.")}`));
+      assert.equal((await daemon.run(["pod", "destroy", "skip"])).code, 0);
+    } finally {
+      execFileSync("ip", ["link", "del", `${squatter}h`]);
+      execFileSync("ip", ["netns", "del", squatter]);
+    }
   });
 
   it("reports the isolators it does not enforce, and refuses an unknown one naming it", async () => {
