@@ -5,6 +5,7 @@
 //   <zfsRoot>/pods/<uuid>/volume.<name>    an empty volume, mounted at <root>/pods/<uuid>/volumes/<name>
 //   <root>/pods/<uuid>/                    manifest, logs/<app>.log, status.json, supervisor.sock, mds/
 import { podsDataset, type StoreLayout } from "../images/layout.js";
+import { appLogPath as supervisorAppLogPath } from "./supervisor/launch.js";
 
 /** The snapshot each rootfs clone gets right after cloning: what the app started from. */
 export const PARENT_SNAPSHOT = "parent";
@@ -39,9 +40,9 @@ export function volumeDir(l: StoreLayout, uuid: string, volume: string): string 
   return `${podDir(l, uuid)}/volumes/${volume}`;
 }
 
-/** Pure. The log file of an app's output. */
+/** Pure. The log file of an app's output (where the supervisor writes it). */
 export function appLogPath(l: StoreLayout, uuid: string, app: string): string {
-  return `${podDir(l, uuid)}/logs/${app}.log`;
+  return supervisorAppLogPath(podDir(l, uuid), app);
 }
 
 /** Pure. Where the pod's metadata-service secrets live (root-only). */

@@ -3,26 +3,19 @@
 // annotations and signs; a second pod verifies that signature by the first pod's uuid, sees forgeries
 // refused, and cannot use the first pod's token; the host cannot either.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
-import { removeBridge } from "../../../workers/host/network/index.js";
-import { repoPath } from "../../support/repo.js";
-import { startTestDaemon, teardown, type TestDaemon } from "../../support/daemon.js";
-import { createTestPool, type TestPool } from "../../support/zfs-pool.js";
+import type { TestDaemon } from "../../support/daemon.js";
+import { startPodHost, type PodHost } from "../../support/pod-host.js";
 
-let pool: TestPool;
+let host: PodHost;
 let daemon: TestDaemon;
 let work: string;
 let port: number;
-const bridge = `jpt${randomBytes(3).toString("hex")}`;
-const net = `10.252.${1 + (randomBytes(1)[0]! % 250)}`;
-const gateway = `${net}.1`;
+let gateway: string;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -34,18 +27,12 @@ async function freePort(): Promise<number> {
 
 before(async () => {
   port = await freePort();
-  pool = await createTestPool({ sizeMiB: 1024 });
-  work = await mkdtemp(`${tmpdir()}/jp-mds-`);
-  daemon = await startTestDaemon({ zfsRoot: `${pool.pool}/jetpack`, args: ["--pod-network", `${net}.0/24`, "--bridge", bridge, "--metadata-port", String(port)] });
-  execFileSync("bash", [repoPath("ops/images/busybox.sh"), `${work}/busybox.aci`, "example.com/busybox", "1.0.0"]);
-  const r = daemon.cli(["image", "import", `${work}/busybox.aci`, "--insecure-options=image"]);
-  assert.equal(r.code, 0, r.stderr);
+  host = await startPodHost({ secondOctet: 252, daemonArgs: ["--metadata-port", String(port)] });
+  ({ daemon, work } = host);
+  gateway = `${host.net}.1`;
 });
 
-after(async () => {
-  await teardown(daemon, pool, work);
-  await removeBridge(bridge).catch(() => undefined);
-});
+after(() => host.teardown());
 
 /** Shell helpers for busybox: `mds PATH` GETs, `mdspost PATH FORM` POSTs, both with the flavor header. */
 const SH_PRELUDE = [

@@ -3,34 +3,26 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { randomBytes } from "node:crypto";
-import { listPodNetworks, removeBridge } from "../../../workers/host/network/index.js";
-import { repoPath } from "../../support/repo.js";
-import { sleep, startTestDaemon, teardown, type TestDaemon } from "../../support/daemon.js";
-import { createTestPool, type TestPool } from "../../support/zfs-pool.js";
+import { listPodNetworks } from "../../../workers/host/network/index.js";
+import { sleep, type TestDaemon } from "../../support/daemon.js";
+import { startPodHost, type PodHost } from "../../support/pod-host.js";
+import type { TestPool } from "../../support/zfs-pool.js";
 
+let host: PodHost;
 let pool: TestPool;
 let daemon: TestDaemon;
 let work: string;
-const bridge = `jpt${randomBytes(3).toString("hex")}`;
-const net = `10.253.${1 + (randomBytes(1)[0]! % 250)}`;
+let net: string;
+let bridge: string;
 
 before(async () => {
-  pool = await createTestPool({ sizeMiB: 1024 });
-  work = await mkdtemp(`${tmpdir()}/jp-pods-`);
-  daemon = await startTestDaemon({ zfsRoot: `${pool.pool}/jetpack`, args: ["--pod-network", `${net}.0/24`, "--bridge", bridge] });
-  execFileSync("bash", [repoPath("ops/images/busybox.sh"), `${work}/busybox.aci`, "example.com/busybox", "1.0.0"]);
-  const r = daemon.cli(["image", "import", `${work}/busybox.aci`, "--insecure-options=image"]);
-  assert.equal(r.code, 0, r.stderr);
+  host = await startPodHost({ secondOctet: 253 });
+  ({ pool, daemon, work, net, bridge } = host);
 });
 
-after(async () => {
-  await teardown(daemon, pool, work);
-  await removeBridge(bridge).catch(() => undefined);
-});
+after(() => host.teardown());
 
 /** A pod manifest with apps running shell commands in the busybox image. */
 function podFile(name: string, apps: Array<{ name: string; sh: string; user?: string; group?: string; mounts?: Array<{ volume: string; path: string }> }>, volumes: unknown[] = []): string {
