@@ -35,7 +35,8 @@ export function linuxPodHost(opts: LinuxHostOptions): PodHost {
       return { netnsPath: net.netnsPath };
     },
     teardownNetwork: (uuid) => teardownPodNetwork(uuid),
-    addressAnswers: (ip) => addressAnswers(ip, { timeoutMs: 1000, bridge: opts.bridge }),
+    // Half a second: a neighbour on the bridge answers within milliseconds even on a loaded host.
+    addressAnswers: (ip) => addressAnswers(ip, { timeoutMs: 500, bridge: opts.bridge }),
     async createCgroups(spec) {
       const host = await detectCgroups();
       const plan = planPodCgroups(host, { uuid: spec.uuid, isolators: spec.isolators, apps: spec.apps.map((a) => ({ name: a.name, isolators: a.isolators.enforced })) });

@@ -31,7 +31,7 @@ export function pingArgs(address: string, seconds: number): string[] {
 
 /** Pure. busybox `arping` arguments for a duplicate-address probe on `dev` (sent from 0.0.0.0). */
 export function arpingArgs(address: string, dev: string, seconds: number): string[] {
-  return ["arping", "-D", "-c", "1", "-w", String(seconds), "-I", dev, address];
+  return ["arping", "-D", "-f", "-c", "1", "-w", String(seconds), "-I", dev, address];
 }
 
 /** Pure. Reads arping's summary: true when at least one machine replied. */
@@ -88,8 +88,10 @@ export async function addressAnswers(address: string, opts: ProbeOptions = {}): 
     throw fail("invalid", "JP_ERR_NETWORK_ADDRESS", `${JSON.stringify(address)} is not an IPv4 address`);
   }
   if (opts.forPod !== undefined && (await podHoldsAddress(opts.forPod, address))) return false;
+  // ping and arping wait whole seconds, but a neighbour on the same link answers within milliseconds: each
+  // probe is ended at timeoutMs, and one that had no answer by then counts as no answer.
   const seconds = Math.max(1, Math.ceil((opts.timeoutMs ?? 1000) / 1000));
-  const limitMs = seconds * 1000 + 1000;
+  const limitMs = opts.timeoutMs ?? 1000;
   const probes = [pingAnswers(address, seconds, limitMs)];
   if (opts.bridge !== undefined) probes.push(arpAnswers(address, checkBridgeName(opts.bridge), seconds, limitMs));
   const answers = await Promise.all(probes);

@@ -8,7 +8,7 @@ describe("address probe argv", () => {
   });
 
   it("sends one ARP duplicate-address probe on the bridge", () => {
-    assert.deepEqual(arpingArgs("10.0.0.2", "jetpack0", 1), ["arping", "-D", "-c", "1", "-w", "1", "-I", "jetpack0", "10.0.0.2"]);
+    assert.deepEqual(arpingArgs("10.0.0.2", "jetpack0", 1), ["arping", "-D", "-f", "-c", "1", "-w", "1", "-I", "jetpack0", "10.0.0.2"]);
   });
 
   it("counts an ARP reply as an answer and silence as none", () => {
