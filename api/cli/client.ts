@@ -187,7 +187,8 @@ abstract class UndiciClient implements ApiClient {
   }
 
   async download(path: string): Promise<Download> {
-    const answer = await this.send("GET", path, { ...this.baseHeaders }, undefined);
+    // A download may be a followed log: an app can be quiet for longer than any body timeout.
+    const answer = await this.send("GET", path, { ...this.baseHeaders }, undefined, undefined, { bodyTimeout: 0 });
     if (answer.statusCode >= 400) throw errorFromAnswer(answer.statusCode, await answer.body.text());
     return { headers: answer.headers, body: answer.body };
   }
@@ -210,9 +211,9 @@ abstract class UndiciClient implements ApiClient {
     return this.client.close();
   }
 
-  private async send(method: string, path: string, headers: Record<string, string>, body: string | Readable | undefined, signal?: AbortSignal) {
+  private async send(method: string, path: string, headers: Record<string, string>, body: string | Readable | undefined, signal?: AbortSignal, extra: { bodyTimeout?: number } = {}) {
     try {
-      return await this.client.request({ method, path, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}) });
+      return await this.client.request({ method, path, headers, ...(body !== undefined ? { body } : {}), ...(signal ? { signal } : {}), ...extra });
     } catch (err) {
       throw this.connectionError(err);
     }

@@ -1,12 +1,12 @@
 // Pods as a user runs them: a real daemon on a zfs-fuse pool, a busybox image, and the pod commands of
 // the CLI: run, create, start, logs, exec, stop, destroy, and a daemon killed while a pod runs.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { randomBytes } from "node:crypto";
 import { listPodNetworks } from "../../../workers/host/network/index.js";
-import { sleep, type TestDaemon } from "../../support/daemon.js";
+import { CLI, sleep, type TestDaemon } from "../../support/daemon.js";
 import { startPodHost, type PodHost } from "../../support/pod-host.js";
 import type { TestPool } from "../../support/zfs-pool.js";
 
@@ -104,6 +104,12 @@ describe("pods", () => {
     assert.equal(env.code, 7, env.stderr);
     assert.match(env.stdout, /^svc jetpack$/m);
     assert.match(env.stdout, new RegExp(`^${uuid}$`, "m"));
+
+    // A console is a shell on a terminal (script(1) gives the CLI one), as root in the app's rootfs.
+    const jetpack = [process.execPath, ...CLI, "--root", daemon.root].join(" ");
+    const consoleRun = spawnSync("script", ["-qec", `${jetpack} pod console svc`, "/dev/null"], { input: "echo in-console-$((40+2)) $(id -u)\nexit 4\n", encoding: "utf8", timeout: 30_000 });
+    assert.equal(consoleRun.status, 4, consoleRun.stdout + consoleRun.stderr);
+    assert.match(consoleRun.stdout, /in-console-42 0/);
 
     const stopped = await daemon.run(["pod", "stop", "svc", "--timeout", "5s"]);
     assert.equal(stopped.code, 0, stopped.stderr);
