@@ -105,6 +105,12 @@ describe("pods", () => {
     assert.match(env.stdout, /^svc jetpack$/m);
     assert.match(env.stdout, new RegExp(`^${uuid}$`, "m"));
 
+    // A device node in the app's rootfs (made by the app here, or shipped in an image) opens nothing.
+    const dev = await daemon.run(["pod", "exec", "svc", "--", "/bin/sh", "-c", "busybox mknod /tmp/zero2 c 1 5 && busybox head -c 1 /tmp/zero2 && echo opened"]);
+    assert.notEqual(dev.code, 0);
+    assert.doesNotMatch(dev.stdout, /opened/);
+    assert.match(dev.stderr + dev.stdout, /Permission denied/);
+
     // A console is a shell on a terminal (script(1) gives the CLI one), as root in the app's rootfs.
     const jetpack = [process.execPath, ...CLI, "--root", daemon.root].join(" ");
     const consoleRun = spawnSync("script", ["-qec", `${jetpack} pod console svc`, "/dev/null"], { input: "echo in-console-$((40+2)) $(id -u)\nexit 4\n", encoding: "utf8", timeout: 30_000 });

@@ -65,6 +65,9 @@ function appLines(app: ScriptApp, index: number, consoleSource: string): string[
     `# app ${index}: ${rootfs.replace(/\n/g, " ")}`,
     // A bind onto itself makes the rootfs a mount point of its own, which a read-only remount needs.
     shellCommand(["mount", "--rbind", rootfs, rootfs]),
+    // Device nodes an image carries (or an app makes) open nothing: only the pod's /dev, mounted over
+    // the rootfs below, holds devices.
+    shellCommand(["mount", "-o", "remount,bind,nodev", rootfs]),
     shellCommand(["mount", "-t", "proc", "-o", "nosuid,nodev,noexec", "proc", posix.join(rootfs, "proc")]),
     shellCommand(["mount", "-t", "sysfs", "-o", "ro,nosuid,nodev,noexec", "sysfs", posix.join(rootfs, "sys")]),
     ...devLines(rootfs, consoleSource),
@@ -72,9 +75,9 @@ function appLines(app: ScriptApp, index: number, consoleSource: string): string[
   for (const m of app.mounts) {
     const target = posix.join(rootfs, m.target);
     lines.push(shellCommand(["mount", m.recursive ? "--rbind" : "--bind", m.source, target]));
-    if (m.readOnly) lines.push(shellCommand(["mount", "-o", "remount,bind,ro", target]));
+    lines.push(shellCommand(["mount", "-o", m.readOnly ? "remount,bind,nodev,ro" : "remount,bind,nodev", target]));
   }
-  if (app.readOnlyRootFS) lines.push(shellCommand(["mount", "-o", "remount,bind,ro", rootfs]));
+  if (app.readOnlyRootFS) lines.push(shellCommand(["mount", "-o", "remount,bind,nodev,ro", rootfs]));
   return lines;
 }
 

@@ -30,6 +30,7 @@ describe("renderSandboxScript", () => {
         "chmod 0755 /p/rootfs/.jetpack/stage2",
         "# app 0: /p/rootfs/0",
         "mount --rbind /p/rootfs/0 /p/rootfs/0",
+        "mount -o remount,bind,nodev /p/rootfs/0",
         "mount -t proc -o nosuid,nodev,noexec proc /p/rootfs/0/proc",
         "mount -t sysfs -o ro,nosuid,nodev,noexec sysfs /p/rootfs/0/sys",
         "mount -t tmpfs -o nosuid,noexec,mode=0755,size=65536k tmpfs /p/rootfs/0/dev",
@@ -48,9 +49,10 @@ describe("renderSandboxScript", () => {
         "ln -s /proc/self/fd/1 /p/rootfs/0/dev/stdout",
         "ln -s /proc/self/fd/2 /p/rootfs/0/dev/stderr",
         "mount --bind /p/volumes/data /p/rootfs/0/var/data",
+        "mount -o remount,bind,nodev /p/rootfs/0/var/data",
         "mount --rbind '/srv/my files' /p/rootfs/0/srv",
-        "mount -o remount,bind,ro /p/rootfs/0/srv",
-        "mount -o remount,bind,ro /p/rootfs/0",
+        "mount -o remount,bind,nodev,ro /p/rootfs/0/srv",
+        "mount -o remount,bind,nodev,ro /p/rootfs/0",
         "hostname web-1",
         "ip link set lo up",
         "",
@@ -67,7 +69,7 @@ describe("renderSandboxScript", () => {
   it("binds what it is told at /dev/console, and leaves rootfs and volumes writable unless asked", () => {
     const script = renderSandboxScript({ root: "/r", hostname: "h", stage2: "/s", consoleSource: "/dev/pts/3", apps: [{ rootfs: "/r/1", readOnlyRootFS: false, mounts: [{ source: "/v", target: "/v", readOnly: false, recursive: false }] }] });
     assert.match(script, /mount --bind \/dev\/pts\/3 \/r\/1\/dev\/console/);
-    assert.doesNotMatch(script, /remount/);
+    assert.doesNotMatch(script, /remount[^ ]*,ro\b/);
   });
 
   it("renders every app of the pod in the plan's order", () => {
