@@ -19,6 +19,8 @@ import { startMetadataService } from "../mds/listen.js";
 import { podJobProcessor } from "../../workers/pods/jobs.js";
 import { appLogPath, podDir } from "../../workers/pods/layout.js";
 import { linuxPodHost } from "../../workers/pods/linux-host.js";
+import { freebsdPodHost } from "../../workers/pods/freebsd-host.js";
+import { parseJailBackendConfig } from "../../workers/host/jail/index.js";
 import { runSpecOf, readPodSecrets } from "../../workers/pods/plan-context.js";
 import { recoverPods } from "../../workers/pods/recover.js";
 import { PodWatchers } from "../../workers/pods/watch.js";
@@ -154,7 +156,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     worker.on("error", (err) => say(`worker: ${err.message}`));
     cleanups.push(() => worker.close(true));
 
-    const podHost = linuxPodHost({ pool, bridge: opts.bridge ?? DEFAULT_BRIDGE });
+    // A pod is a jail on FreeBSD (Jetpack's own host), namespaces everywhere else.
+    const podHost = process.platform === "freebsd" ? freebsdPodHost({ config: parseJailBackendConfig({}) }) : linuxPodHost({ pool, bridge: opts.bridge ?? DEFAULT_BRIDGE });
     const watchers = new PodWatchers({ engine, host: podHost, layout, say });
     cleanups.push(async () => watchers.closeAll());
     const pickPodAddress = (taken: ReadonlySet<string>) => {
@@ -167,7 +170,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     const bridge = opts.bridge ?? DEFAULT_BRIDGE;
     const mds = await startMetadataService(
       { pods: () => pods, images: () => images, secretsOf: (uuid) => readPodSecrets(layout, uuid), say },
-      { host: pool.gateway, port: opts.metadataPort ?? DEFAULT_METADATA_PORT, beforeListen: () => ensureBridge({ pool, bridge }) },
+      // On FreeBSD the jails' interface (lo1 by default) must hold the gateway address, as Jetpack's did.
+      { host: pool.gateway, port: opts.metadataPort ?? DEFAULT_METADATA_PORT, ...(process.platform === "freebsd" ? {} : { beforeListen: () => ensureBridge({ pool, bridge }) }) },
     );
     cleanups.push(() => mds.close());
     const podReport = await recoverPods({ engine, host: podHost, watchers });
