@@ -4,7 +4,8 @@ import { describe, it } from "node:test";
 import { parseImageManifest, parsePodManifest, type ImageManifest, type PodManifest } from "../../../../machines/appc/index.js";
 import { appEnvironment, DEFAULT_PATH, planPod, planPodIsolators, type PlanContext, type PodRunSpec, type RunApp } from "../../../../machines/pod/index.js";
 import { refusal } from "../../../support/refusal.js";
-import { repoPath } from "../../../support/repo.js";
+import { repoPath } from "../../../support/repo.js";import { testRunApp, testRunSpec } from "../../../support/run-spec.js";
+
 
 const id = (c: string) => `sha512-${c.repeat(128)}`;
 const image = (name: string, labels: Record<string, string>, app?: unknown): ImageManifest =>
@@ -68,34 +69,9 @@ const env = (name: string, extra: Array<[string, string]> = [], path = DEFAULT_P
   ...extra.map(([n, value]) => ({ name: n, value })),
 ];
 /** The whole RunApp of app `index` from image `key`; `over` replaces fields. */
-const runApp = (name: string, index: number, key: keyof typeof IDS, over: Partial<RunApp>): RunApp => ({
-  name,
-  index,
-  imageId: IDS[key],
-  imageName: IMAGES[key].name,
-  os: "linux",
-  rootfs: `${DIR}/rootfs/${index}`,
-  readOnlyRootFS: false,
-  exec: ["/bin/sh"],
-  user: { user: "0", group: "0", supplementaryGids: [] },
-  workingDirectory: "/",
-  environment: env(name),
-  eventHandlers: [],
-  mounts: [],
-  isolators: { enforced: [], ignored: [] },
-  ...over,
-});
-const spec = (apps: RunApp[], over: Partial<PodRunSpec> = {}): PodRunSpec => ({
-  uuid: UUID,
-  hostname: UUID,
-  paths: { dir: DIR, root: `${DIR}/rootfs` },
-  ip: "10.99.0.2",
-  apps,
-  volumes: [],
-  annotations: [],
-  isolators: [],
-  ...over,
-});
+const runApp = (name: string, index: number, key: keyof typeof IDS, over: Partial<RunApp>): RunApp =>
+  testRunApp(DIR, name, index, { imageId: IDS[key], imageName: IMAGES[key].name, environment: env(name), ...over });
+const spec = (apps: RunApp[], over: Partial<PodRunSpec> = {}): PodRunSpec => testRunSpec(UUID, DIR, apps, over);
 const emptyVolume = (name: string, mode = "0755", uid = 0, gid = 0) => ({ name, kind: "empty" as const, source: `${DIR}/volumes/${name}`, readOnly: false, mode, uid, gid });
 const emptyMount = (volume: string, target: string, readOnly = false) => ({ source: `${DIR}/volumes/${volume}`, target, readOnly, volume, kind: "empty" as const, recursive: false });
 const dbApp = { exec: ["/usr/bin/db", "--serve"], user: { user: "db", group: "db", supplementaryGids: [] }, environment: env("db", [["DB_MODE", "fast"]]) };

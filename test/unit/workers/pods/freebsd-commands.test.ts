@@ -13,40 +13,16 @@ import {
   stage2ArgvFor,
 } from "../../../../workers/pods/freebsd-commands.js";
 import { parseJailBackendConfig } from "../../../../workers/host/jail/index.js";
+import { testRunApp, testRunSpec } from "../../../support/run-spec.js";
 
 const UUID = "0d5b0f8e-4a57-4c0c-9d7f-3e1f6f0c2a11";
 const DIR = `/var/jetpack/pods/${UUID}`;
 const config = parseJailBackendConfig({});
 const paths = { jail: "/stub/jail", jls: "/stub/jls", ping: "/stub/ping", stage2: "/stub/stage2" };
 
-const app = (name: string, index: number, over: Partial<RunApp> = {}): RunApp => ({
-  name,
-  index,
-  imageId: "sha512-x",
-  imageName: "example.com/x",
-  os: "freebsd",
-  rootfs: `${DIR}/rootfs/${index}`,
-  readOnlyRootFS: false,
-  exec: ["/usr/bin/daemon", "--foreground"],
-  user: { user: "0", group: "0", supplementaryGids: [] },
-  workingDirectory: "/",
-  environment: [{ name: "AC_APP_NAME", value: name }],
-  eventHandlers: [],
-  mounts: [],
-  isolators: { enforced: [], ignored: [] },
-  ...over,
-});
-const spec = (apps: RunApp[], over: Partial<PodRunSpec> = {}): PodRunSpec => ({
-  uuid: UUID,
-  hostname: UUID,
-  paths: { dir: DIR, root: `${DIR}/rootfs` },
-  ip: "172.23.0.2",
-  apps,
-  volumes: [],
-  annotations: [],
-  isolators: [],
-  ...over,
-});
+const app = (name: string, index: number, over: Partial<RunApp> = {}): RunApp =>
+  testRunApp(DIR, name, index, { os: "freebsd", exec: ["/usr/bin/daemon", "--foreground"], ...over });
+const spec = (apps: RunApp[], over: Partial<PodRunSpec> = {}): PodRunSpec => testRunSpec(UUID, DIR, apps, { ip: "172.23.0.2", ...over });
 
 describe("FreeBSD pod host command lines", () => {
   it("uses FreeBSD's jail, jls and ping, and stage2 from the configured libexec directory, by default", () => {
