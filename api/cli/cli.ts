@@ -56,6 +56,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   spawnInteractive?: CliContext["spawnInteractive"];
+  onInterrupt?: CliContext["onInterrupt"];
   /** The client to use; by default HTTP on `<root>/jetpack.sock`, or on JETPACK_API with JETPACK_TOKEN. */
   makeClient?: (socket: string, root: string) => ApiClient;
 }
@@ -160,7 +161,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     client = io.makeClient ? io.makeClient(socket, root) : clientFor(clientTarget(io.env, socket, root), currentActor(io.env));
     // pod exec and console run the command line the daemon gives on this host: only with the local daemon.
     const local = !io.env.JETPACK_API;
-    const code = await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json"), ...(io.spawnInteractive && local ? { spawnInteractive: io.spawnInteractive } : {}) });
+    const code = await command.run(args, { client, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, cwd: io.cwd, root, json: args.booleans.has("json"), ...(io.spawnInteractive && local ? { spawnInteractive: io.spawnInteractive } : {}), ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}) });
     return code ?? 0;
   } catch (err) {
     io.stderr.write(renderError(err, json));

@@ -3,7 +3,7 @@
 // error answers, server-sent events) sit apart from the classes that do I/O, and commands see only
 // `ApiClient`, so tests hand them a fake.
 import type { Readable } from "node:stream";
-import { Client } from "undici";
+import { Pool } from "undici";
 import { ERROR_KINDS, fail, JetpackError, type ErrorData, type ErrorKind } from "../../machines/errors.js";
 
 export type Query = Record<string, string | number | undefined>;
@@ -159,9 +159,12 @@ export function connectionError(err: unknown, socket: string, root: string): Jet
   });
 }
 
-/** HTTP through one undici Client; the subclasses say where, with which headers, and how a failure to connect reads. */
+/** Connections a command may hold at once: one per followed app log, plus its requests. */
+const CONNECTIONS = 16;
+
+/** HTTP through an undici Pool; the subclasses say where, with which headers, and how a failure to connect reads. */
 abstract class UndiciClient implements ApiClient {
-  protected abstract readonly client: Client;
+  protected abstract readonly client: Pool;
   /** Headers every request carries (who is asking). */
   protected abstract readonly baseHeaders: Record<string, string>;
   protected abstract connectionError(err: unknown): JetpackError;
@@ -222,7 +225,7 @@ abstract class UndiciClient implements ApiClient {
 
 /** The default client: HTTP over the daemon's unix socket, naming the OS user in x-jetpack-user. */
 export class SocketClient extends UndiciClient {
-  protected readonly client: Client;
+  protected readonly client: Pool;
   protected readonly baseHeaders: Record<string, string>;
 
   constructor(
@@ -231,7 +234,8 @@ export class SocketClient extends UndiciClient {
     actor: string,
   ) {
     super();
-    this.client = new Client("http://localhost", { socketPath: socket });
+    // A pool, not one connection: `jetpack run` follows each app's log while it still asks for other things.
+    this.client = new Pool("http://localhost", { socketPath: socket, connections: CONNECTIONS });
     this.baseHeaders = { [ACTOR_HEADER]: actor };
   }
 
@@ -245,7 +249,7 @@ export class SocketClient extends UndiciClient {
  * names the caller, so no actor header is sent (the daemon ignores it there).
  */
 export class HttpClient extends UndiciClient {
-  protected readonly client: Client;
+  protected readonly client: Pool;
   protected readonly baseHeaders: Record<string, string>;
 
   constructor(
@@ -253,7 +257,7 @@ export class HttpClient extends UndiciClient {
     token: string,
   ) {
     super();
-    this.client = new Client(origin);
+    this.client = new Pool(origin, { connections: CONNECTIONS });
     this.baseHeaders = { authorization: `Bearer ${token}` };
   }
 

@@ -23,6 +23,11 @@ export interface CliContext {
   json: boolean;
   /** Pauses between polls; tests make it instant. */
   sleep?: (ms: number) => Promise<unknown>;
+  /**
+   * Calls `handler` on the first SIGINT or SIGTERM instead of dying (a second one kills as usual); the
+   * returned function gives the signals back. Commands that hold something (`jetpack run`) use it.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
   /** Runs a program on this host with the terminal handed over (pod exec, console); resolves with its exit code. */
   spawnInteractive?: (cmd: string, args: string[], env: Record<string, string>) => Promise<number>;
   now?: () => number;

@@ -23,6 +23,21 @@ process.stderr.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code !== "EPIPE") throw err;
 });
 
+/** The first SIGINT or SIGTERM goes to `handler`; `once` leaves the next one to kill the process as usual. */
+function onInterrupt(handler: () => void): () => void {
+  const both = () => {
+    process.off("SIGINT", both);
+    process.off("SIGTERM", both);
+    handler();
+  };
+  process.once("SIGINT", both);
+  process.once("SIGTERM", both);
+  return () => {
+    process.off("SIGINT", both);
+    process.off("SIGTERM", both);
+  };
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
@@ -30,4 +45,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   spawnInteractive,
+  onInterrupt,
 });

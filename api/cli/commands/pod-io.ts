@@ -60,23 +60,43 @@ export function runExitCode(apps: PodSummary["apps"]): number {
 }
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
+/** Exit code of a run the user interrupted (as a shell reports SIGINT). */
+const INTERRUPTED = 130;
+
 async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
   const uuid = await createPod(args, ctx);
   if (uuid === undefined) return 0;
+  // Ctrl-C stops the pod (its apps get SIGTERM, then SIGKILL): the run then ends as any run does, and
+  // --rm still destroys it. A second Ctrl-C leaves at once, the pod as it is.
+  let interrupted = false;
+  let started = false;
+  const stop = () => ctx.client.request("POST", `/v1/pods/${uuid}/stop`, { json: { timeoutMs: STOP_TIMEOUT_MS } }).catch(() => undefined);
+  const giveBack = ctx.onInterrupt?.(() => {
+    interrupted = true;
+    ctx.stderr.write(`jetpack: stopping pod ${uuid} (interrupt again to leave it as it is)\n`);
+    if (started) void stop();
+  });
   try {
     await podOperation(ctx, "POST", `/v1/pods/${uuid}/start`);
+    started = true;
+    if (interrupted) await stop();
     const pod = await ctx.client.request<PodSummary>("GET", `/v1/pods/${uuid}`);
     const width = Math.max(...pod.apps.map((a) => a.name.length));
     const many = pod.apps.length > 1;
     // Each app's output as it comes, prefixed with its name when there are several; the streams end when the pod exits.
     await Promise.all(pod.apps.map(async (a) => copyPrefixed(await logStream(ctx, uuid, a.name, true), ctx, many ? `${a.name.padEnd(width)} | ` : "")));
     const done = await waitExited(ctx, uuid);
+    if (interrupted) return INTERRUPTED;
     if (done.apps.some((a) => a.state === "exited" && (a.exitCode !== 0 || a.signal))) ctx.stderr.write(`jetpack: ${done.apps.map(appState).join(", ")}\n`);
     return runExitCode(done.apps);
   } finally {
     if (args.booleans.has("rm")) await podOperation(ctx, "DELETE", `/v1/pods/${uuid}`);
+    giveBack?.();
   }
 }
+
+/** The grace period a run's apps get after Ctrl-C. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** Effects (API). Polls the pod until it has exited (the log streams end a moment before the state is recorded). */
 async function waitExited(ctx: CliContext, uuid: string): Promise<PodSummary> {

@@ -1,7 +1,7 @@
 // Pods as a user runs them: a real daemon on a zfs-fuse pool, a busybox image, and the pod commands of
 // the CLI: run, create, start, logs, exec, stop, destroy, and a daemon killed while a pod runs.
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { randomBytes } from "node:crypto";
@@ -67,6 +67,24 @@ describe("pods", () => {
     assert.match(r.stdout, /err-line/);
     const list = JSON.parse((await daemon.run(["pod", "list", "--json"])).stdout);
     assert.equal(list.length, 0);
+  });
+
+  it("Ctrl-C on jetpack run --rm stops the pod (SIGTERM reaches the app), exits 130 and leaves no pod", async () => {
+    const file = podFile("forever", [{ name: "main", sh: "trap 'echo got-term; exit 0' TERM; echo up; while true; do sleep 0.1; done" }]);
+    const child = spawn(process.execPath, [...CLI, "--root", daemon.root, "run", "-f", file, "--rm"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes("up")) {
+      assert.ok(Date.now() < deadline, `the pod never said up:\n${out}`);
+      await sleep(100);
+    }
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, out);
+    assert.match(out, /got-term/);
+    assert.equal(JSON.parse((await daemon.run(["pod", "list", "--json"])).stdout).length, 0);
   });
 
   it("two apps share an empty volume and each app's lines come prefixed by its name", async () => {
