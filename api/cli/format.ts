@@ -83,3 +83,10 @@ export function shortStream(stream: string): string {
 export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/** Pure. How an app of a pod stands, in a few words: `web running`, `web exited 3`, `web killed (SIGKILL)`. */
+export function appStateText(a: { name: string; state: string; exitCode: number | null; signal: string | null }): string {
+  if (a.state !== "exited") return `${a.name} ${a.state}`;
+  if (a.signal) return `${a.name} killed (${a.signal})`;
+  return `${a.name} exited${a.exitCode === null ? "" : ` ${a.exitCode}`}`;
+}

@@ -1,6 +1,5 @@
 // What the pod jobs need from the host, in one interface: the sandbox (supervisor), the network and
-// cgroups. Types only; workers/pods/linux-host.ts wires the Linux modules into it, and a FreeBSD host
-// would wire jails. Keeping it narrow lets the jobs be read without the host's details.
+// cgroups. workers/pods/linux-host.ts wires the Linux modules into it, freebsd-host.ts jails. Keeping it narrow lets the jobs be read without the host's details.
 import type { PodRunSpec } from "../../machines/pod/run-spec.js";
 import type { PodAppStatus } from "../../machines/events.js";
 
@@ -34,4 +33,10 @@ export interface PodHost {
   kill(podDir: string): Promise<void>;
   /** The command line that runs `argv` in an app of a running pod (the CLI spawns it, stdio inherited). */
   execCommand(podDir: string, spec: PodRunSpec, app: string, argv: string[]): { cmd: string; args: string[]; env: Record<string, string> };
+}
+
+/** Effects. Network and cgroups live while the pod runs; they go when it stops, exits or fails to start. */
+export async function releasePodHost(host: PodHost, uuid: string): Promise<void> {
+  await host.teardownNetwork(uuid);
+  await host.removeCgroups(uuid);
 }

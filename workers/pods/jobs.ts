@@ -20,7 +20,7 @@ import type { Storage } from "../host/storage.js";
 import type { StoreLayout } from "../images/layout.js";
 import { decideFailure } from "../job-policy.js";
 import { JobDataSchema, type JobData } from "../queues.js";
-import type { PodHost } from "./host.js";
+import { releasePodHost, type PodHost } from "./host.js";
 import { podDir, podSecretsPath } from "./layout.js";
 import { readPodSecrets, runSpecOf, type PodSecrets } from "./plan-context.js";
 import { destroyPodStorage, preparePodStorage, removePodDir } from "./storage.js";
@@ -134,22 +134,16 @@ async function runStart(deps: PodJobDeps, data: JobData, ctx: PodContext, emit: 
     deps.watchers.attach(ctx.uuid, data.stream);
     await emit("pod.started", { apps: status.apps, isolatorsIgnored });
   } catch (err) {
-    await releaseHost(deps, ctx.uuid);
+    await releasePodHost(deps.host, ctx.uuid);
     throw err;
   }
-}
-
-/** Network and cgroups live while the pod runs; they go when it stops, exits or fails to start. */
-export async function releaseHost(deps: Pick<PodJobDeps, "host">, uuid: string): Promise<void> {
-  await deps.host.teardownNetwork(uuid);
-  await deps.host.removeCgroups(uuid);
 }
 
 async function runStop(deps: PodJobDeps, data: JobData, ctx: PodContext, emit: Emit): Promise<void> {
   await emit("pod.stop.started", { jobSeq: data.jobSeq });
   deps.watchers.detach(ctx.uuid);
   const status = await deps.host.stop(podDir(deps.layout, ctx.uuid), ctx.stopTimeoutMs);
-  await releaseHost(deps, ctx.uuid);
+  await releasePodHost(deps.host, ctx.uuid);
   await emit("pod.stopped", { apps: status.apps });
 }
 
@@ -157,7 +151,7 @@ async function runDestroy(deps: PodJobDeps, data: JobData, ctx: PodContext, emit
   await emit("pod.destroy.started", { jobSeq: data.jobSeq });
   deps.watchers.detach(ctx.uuid);
   await deps.host.kill(podDir(deps.layout, ctx.uuid));
-  await releaseHost(deps, ctx.uuid);
+  await releasePodHost(deps.host, ctx.uuid);
   await destroyPodStorage(deps.storage, deps.layout, ctx.uuid);
   await removePodDir(deps.layout, ctx.uuid);
   await emit("pod.destroyed", {});

@@ -27,6 +27,8 @@ const HOLDS_HOST: ReadonlySet<PodState> = new Set(["starting", "running", "stopp
 export async function recoverPods(deps: { engine: Engine; host: PodHost; watchers: PodWatchers }): Promise<PodRecoveryReport> {
   const report: PodRecoveryReport = { restarted: [], watched: [], releasedNetworks: [] };
   const holding = new Set<string>();
+  /** Network namespace name -> pod, for this daemon's pods only. */
+  const ours = new Map<string, string>();
   for (const entry of deps.engine.streamsOf("pod")) {
     const state = entry.state.value as PodState;
     const ctx = entry.state.context as unknown as PodContext;
@@ -39,14 +41,15 @@ export async function recoverPods(deps: { engine: Engine; host: PodHost; watcher
       deps.watchers.attach(ctx.uuid, entry.stream);
       report.watched.push(ctx.uuid);
     }
+    ours.set(netnsName(ctx.uuid), ctx.uuid);
     if (HOLDS_HOST.has(state)) holding.add(netnsName(ctx.uuid));
   }
-  const byName = new Map(deps.engine.streamsOf("pod").map((e) => [netnsName((e.state.context as unknown as PodContext).uuid), (e.state.context as unknown as PodContext).uuid]));
   for (const name of await listPodNetworks()) {
-    if (holding.has(name)) continue;
-    const uuid = byName.get(name);
-    if (uuid === undefined) continue; // another daemon's pod (another root) on this host: not ours to touch
+    const uuid = ours.get(name);
+    // Another daemon's pod (another root) on this host is not ours to touch.
+    if (uuid === undefined || holding.has(name)) continue;
     await deps.host.teardownNetwork(uuid);
+    // A leftover cgroup that will not go must not stop the daemon from starting.
     await deps.host.removeCgroups(uuid).catch(() => {});
     report.releasedNetworks.push(name);
   }

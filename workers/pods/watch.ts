@@ -8,7 +8,7 @@
 import type { Engine } from "../../machines/engine.js";
 import { SYSTEM_ACTOR, type PodAppStatus } from "../../machines/events.js";
 import type { StoreLayout } from "../images/layout.js";
-import type { PodHost, SandboxStatus } from "./host.js";
+import { releasePodHost, type PodHost, type SandboxStatus } from "./host.js";
 import { podDir } from "./layout.js";
 
 export interface PodWatcherDeps {
@@ -47,8 +47,7 @@ export class PodWatchers {
       const dispatch = (type: "pod.app.exited", data: PodAppStatus) => this.deps.engine.dispatch({ stream, type, actor: SYSTEM_ACTOR, data });
       if (status.state === "exited") {
         this.detach(uuid);
-        await this.deps.host.teardownNetwork(uuid);
-        await this.deps.host.removeCgroups(uuid);
+        await releasePodHost(this.deps.host, uuid);
         await this.deps.engine.dispatch({ stream, type: "pod.exited", actor: SYSTEM_ACTOR, data: { apps: status.apps } });
         return;
       }
@@ -68,8 +67,7 @@ export class PodWatchers {
     const last = await this.deps.host.status(podDir(this.deps.layout, uuid)).catch(() => null);
     if (last?.state === "exited") return this.report(uuid, stream, last, new Set());
     await this.deps.host.kill(podDir(this.deps.layout, uuid)).catch(() => {});
-    await this.deps.host.teardownNetwork(uuid).catch(() => {});
-    await this.deps.host.removeCgroups(uuid).catch(() => {});
+    await releasePodHost(this.deps.host, uuid).catch(() => {});
     const apps = (last?.apps ?? []).map((a) => (a.state === "exited" ? a : { ...a, state: "exited" as const, reason: a.reason ?? "the pod's supervisor died" }));
     await this.deps.engine
       .dispatch({ stream, type: "pod.found-dead", actor: SYSTEM_ACTOR, data: { reason: "the pod's supervisor is gone", apps } })

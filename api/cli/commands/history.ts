@@ -6,7 +6,7 @@ import type { LogRecord, VerifyResult } from "../../../machines/log/index.js";
 import { expectPositionals, intValue, lastValue, type ParsedArgs } from "../args.js";
 import type { Query } from "../client.js";
 import type { CliContext, Command } from "../context.js";
-import { displayImageId, imageNameWithLabels, jsonText, localTime, shortStream } from "../format.js";
+import { appStateText, displayImageId, imageNameWithLabels, jsonText, localTime, shortStream } from "../format.js";
 import { parseTime } from "../time.js";
 
 const usage =
@@ -64,33 +64,28 @@ export function eventSummary(rec: LogRecord): string {
   const error = d.error as { message?: unknown; code?: unknown } | undefined;
   if (typeof error?.message === "string") parts.push(`error: ${error.message}${typeof error.code === "string" ? ` (${error.code})` : ""}`);
   if (typeof d.reason === "string") parts.push(d.reason);
-  parts.push(...podSummary(rec.type, d));
+  parts.push(...podEventSummary(rec.type, d));
   return parts.join("  ");
 }
 
-interface AppOutcome {
-  name?: unknown;
-  state?: unknown;
-  exitCode?: unknown;
-  signal?: unknown;
-}
-
-/** Pure. How an app stands, in a few words: `web exited 3`, `web killed (SIGKILL)`, `web running`. */
-function appOutcome(a: AppOutcome): string {
-  const name = String(a.name);
-  if (a.state !== "exited") return `${name} ${String(a.state)}`;
-  if (typeof a.signal === "string") return `${name} killed (${a.signal})`;
-  return `${name} exited${typeof a.exitCode === "number" ? ` ${a.exitCode}` : ""}`;
+/** Pure. An app status as an event carries it (PodAppStatusSchema), read defensively: the log is old data. */
+function appOutcome(a: Record<string, unknown>): string {
+  return appStateText({
+    name: String(a.name),
+    state: String(a.state),
+    exitCode: typeof a.exitCode === "number" ? a.exitCode : null,
+    signal: typeof a.signal === "string" ? a.signal : null,
+  });
 }
 
 /** Pure. What a pod event adds to the timeline: the address it leased, the apps' exit codes, the grace period. */
-function podSummary(type: string, d: Record<string, unknown>): string[] {
+function podEventSummary(type: string, d: Record<string, unknown>): string[] {
   if (!type.startsWith("pod.")) return [];
   const parts: string[] = [];
   if (type === "pod.create.requested" && typeof d.ip === "string") parts.push(`address ${d.ip}`);
   if (type === "pod.address.changed") parts.push(`address ${String(d.from)} answered; now ${String(d.to)}`);
   if (type === "pod.app.exited") parts.push(appOutcome(d));
-  if (Array.isArray(d.apps) && type !== "pod.started") parts.push((d.apps as AppOutcome[]).map(appOutcome).join(", "));
+  if (Array.isArray(d.apps) && type !== "pod.started") parts.push((d.apps as Array<Record<string, unknown>>).map(appOutcome).join(", "));
   if (type === "pod.stop.requested" && typeof d.timeoutMs === "number") parts.push(`SIGKILL after ${d.timeoutMs / 1000} s`);
   return parts;
 }

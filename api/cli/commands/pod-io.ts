@@ -5,7 +5,9 @@ import { apiPath, segment } from "../client.js";
 import { expectPositionals, lastValue, type ParsedArgs } from "../args.js";
 import type { CliContext, Command } from "../context.js";
 import { POD_CREATE_FLAGS, POD_CREATE_USAGE } from "../pod-args.js";
-import { appState, createPod, podOperation, type PodSummary } from "./pod.js";
+import { createPod, podOperation, type PodSummary } from "./pod.js";
+import { appStateText } from "../format.js";
+import { constants } from "node:os";
 
 /** Effects (stdout). Copies a stream to stdout, each line prefixed (`web | `), a partial last line flushed at the end. */
 export async function copyPrefixed(body: Readable, ctx: CliContext, prefix: string): Promise<void> {
@@ -54,11 +56,10 @@ async function podConsole(args: ParsedArgs, ctx: CliContext): Promise<number> {
 export function runExitCode(apps: PodSummary["apps"]): number {
   for (const a of apps) {
     if (a.exitCode !== null && a.exitCode !== 0) return a.exitCode;
-    if (a.signal !== null) return 128 + (SIGNAL_NUMBERS[a.signal] ?? 0);
+    if (a.signal !== null) return 128 + (constants.signals[a.signal as NodeJS.Signals] ?? 0);
   }
   return 0;
 }
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
 /** Exit code of a run the user interrupted (as a shell reports SIGINT). */
 const INTERRUPTED = 130;
@@ -87,7 +88,7 @@ async function run(args: ParsedArgs, ctx: CliContext): Promise<number> {
     await Promise.all(pod.apps.map(async (a) => copyPrefixed(await logStream(ctx, uuid, a.name, true), ctx, many ? `${a.name.padEnd(width)} | ` : "")));
     const done = await waitExited(ctx, uuid);
     if (interrupted) return INTERRUPTED;
-    if (done.apps.some((a) => a.state === "exited" && (a.exitCode !== 0 || a.signal))) ctx.stderr.write(`jetpack: ${done.apps.map(appState).join(", ")}\n`);
+    if (done.apps.some((a) => a.state === "exited" && (a.exitCode !== 0 || a.signal))) ctx.stderr.write(`jetpack: ${done.apps.map(appStateText).join(", ")}\n`);
     return runExitCode(done.apps);
   } finally {
     if (args.booleans.has("rm")) await podOperation(ctx, "DELETE", `/v1/pods/${uuid}`);

@@ -8,7 +8,7 @@ import type { podSummary } from "../../routes/pods.js";
 import { expectPositionals, lastValue, type ParsedArgs } from "../args.js";
 import { segment } from "../client.js";
 import type { CliContext, Command } from "../context.js";
-import { formatFields, formatTable, jsonText, localTime } from "../format.js";
+import { appStateText, formatFields, formatTable, jsonText, localTime } from "../format.js";
 import { POD_CREATE_FLAGS, POD_CREATE_USAGE, podCreateArgs } from "../pod-args.js";
 import { parseDuration } from "../time.js";
 import { waitShowingProgress, type OperationAnswer } from "../wait.js";
@@ -47,13 +47,6 @@ export async function podOperation(ctx: CliContext, method: "POST" | "DELETE", p
   return waitShowingProgress(ctx, op.id);
 }
 
-/** Pure. An app's state in a listing: `web running`, `web exited 3`, `web killed (SIGKILL)`. */
-export function appState(a: PodSummary["apps"][number]): string {
-  if (a.state !== "exited") return `${a.name} ${a.state}`;
-  if (a.signal) return `${a.name} killed (${a.signal})`;
-  return `${a.name} exited${a.exitCode === null ? "" : ` ${a.exitCode}`}`;
-}
-
 async function podCreate(args: ParsedArgs, ctx: CliContext): Promise<void> {
   const uuid = await createPod(args, ctx);
   if (uuid !== undefined) ctx.stdout.write(ctx.json ? jsonText({ uuid }) : `${uuid}\n`);
@@ -84,7 +77,7 @@ async function podList(args: ParsedArgs, ctx: CliContext): Promise<void> {
   expectPositionals(args, [], "jetpack pod list [--json]");
   const { pods } = await ctx.client.request<{ pods: PodSummary[] }>("GET", "/v1/pods");
   if (ctx.json) return void ctx.stdout.write(jsonText(pods));
-  const rows = pods.map((p) => [p.uuid, p.name ?? "-", p.state, p.ip ?? "-", p.apps.map(appState).join(", ")]);
+  const rows = pods.map((p) => [p.uuid, p.name ?? "-", p.state, p.ip ?? "-", p.apps.map(appStateText).join(", ")]);
   ctx.stdout.write(formatTable(["UUID", "NAME", "STATE", "IP", "APPS"], rows));
 }
 
@@ -99,7 +92,7 @@ async function podShow(args: ParsedArgs, ctx: CliContext): Promise<void> {
     ["state", pod.state],
     ["ip", pod.ip ?? "-"],
     ["created", `${localTime(pod.createdAt)} by ${pod.createdBy}`],
-    ...pod.apps.map((a): [string, string] => [`app ${a.name}`, `${a.image}  ${appState(a)}${a.reason ? `  (${a.reason})` : ""}`]),
+    ...pod.apps.map((a): [string, string] => [`app ${a.name}`, `${a.image}  ${appStateText(a)}${a.reason ? `  (${a.reason})` : ""}`]),
     ...pod.isolatorsIgnored.map((i): [string, string] => ["not enforced", `${i.app ? `app ${i.app}: ` : ""}${i.name}: ${i.reason}`]),
   ];
   if (pod.lastError) fields.push(["last error", `${pod.lastError.message} (${pod.lastError.code})`]);
